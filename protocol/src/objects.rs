@@ -1,0 +1,347 @@
+//! The Seam-shaped resource objects Ajar answers with (required fields per Seam's OpenAPI
+//! document), plus Ajar's own objects (API keys) and small Ajar extensions on Seam objects.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::time::{rfc3339, rfc3339_opt};
+
+/// A user's role inside a workspace (Ajar extension on `user_identity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[default]
+    Member,
+    FrontDesk,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::FrontDesk => "front_desk",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "member" => Some(Role::Member),
+            "front_desk" => Some(Role::FrontDesk),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// `{created_at, error_code|warning_code, message}` entries of `errors` / `warnings` arrays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    #[serde(with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning_code: Option<String>,
+    pub message: String,
+}
+
+/// `location` of an ACS system.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub time_zone: Option<String>,
+}
+
+/// A site (Seam `acs_system`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcsSystem {
+    pub acs_system_id: Uuid,
+    pub workspace_id: Uuid,
+    pub connected_account_id: Uuid,
+    pub connected_account_ids: Vec<Uuid>,
+    #[serde(with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    pub name: String,
+    pub image_url: String,
+    pub image_alt_text: String,
+    pub is_credential_manager: bool,
+    pub location: Location,
+    pub errors: Vec<Notice>,
+    pub warnings: Vec<Notice>,
+    #[serde(default)]
+    pub external_type_display_name: Option<String>,
+}
+
+/// Ajar's own facts about an entrance (vendor-metadata style extension).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AjarEntranceMetadata {
+    /// Lockdown blocks every remote unlock of this entrance.
+    pub is_in_lockdown: bool,
+    /// How long the door stays unlocked after a remote unlock.
+    pub relock_pulse_ms: u32,
+    /// The door driver (`simulated`, later `agent`).
+    pub driver: String,
+    /// Whether the door's driver is reachable.
+    pub is_online: bool,
+    /// IANA time zone of the entrance's site.
+    pub time_zone: String,
+    /// When the door relocks, while it is unlocked.
+    #[serde(default, with = "rfc3339_opt", skip_serializing_if = "Option::is_none")]
+    pub unlocked_until: Option<DateTime<Utc>>,
+}
+
+/// A door (Seam `acs_entrance`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcsEntrance {
+    pub acs_entrance_id: Uuid,
+    pub acs_system_id: Uuid,
+    pub connected_account_id: Uuid,
+    #[serde(with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    pub display_name: String,
+    pub space_ids: Vec<Uuid>,
+    pub errors: Vec<Notice>,
+    pub warnings: Vec<Notice>,
+    pub can_unlock_with_cloud_key: bool,
+    pub can_unlock_with_code: bool,
+    pub can_unlock_with_card: bool,
+    pub can_unlock_with_mobile_key: bool,
+    pub can_belong_to_reservation: bool,
+    pub is_locked: bool,
+    pub ajar_metadata: AjarEntranceMetadata,
+}
+
+/// A person (Seam `user_identity`), with Ajar's `role`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserIdentity {
+    pub user_identity_id: Uuid,
+    pub workspace_id: Uuid,
+    #[serde(with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    pub display_name: String,
+    pub user_identity_key: Option<String>,
+    pub email_address: Option<String>,
+    pub phone_number: Option<String>,
+    pub full_name: Option<String>,
+    pub acs_user_ids: Vec<Uuid>,
+    pub errors: Vec<Notice>,
+    pub warnings: Vec<Notice>,
+    pub role: Role,
+}
+
+/// Modes of access methods; Ajar issues `cloud_key` only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessMethodMode {
+    Code,
+    Card,
+    MobileKey,
+    CloudKey,
+}
+
+impl AccessMethodMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessMethodMode::Code => "code",
+            AccessMethodMode::Card => "card",
+            AccessMethodMode::MobileKey => "mobile_key",
+            AccessMethodMode::CloudKey => "cloud_key",
+        }
+    }
+}
+
+/// One requested method of an access grant, with the methods created for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestedAccessMethod {
+    pub mode: AccessMethodMode,
+    pub display_name: String,
+    #[serde(with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    pub created_access_method_ids: Vec<Uuid>,
+}
+
+/// Which entrances a user may open, and when (Seam `access_grant`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessGrant {
+    pub access_grant_id: Uuid,
+    pub workspace_id: Uuid,
+    pub user_identity_id: Uuid,
+    #[serde(with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "rfc3339")]
+    pub starts_at: DateTime<Utc>,
+    #[serde(with = "rfc3339_opt")]
+    pub ends_at: Option<DateTime<Utc>>,
+    pub name: Option<String>,
+    pub display_name: String,
+    pub access_method_ids: Vec<Uuid>,
+    pub requested_access_methods: Vec<RequestedAccessMethod>,
+    pub space_ids: Vec<Uuid>,
+    pub location_ids: Vec<Uuid>,
+    pub errors: Vec<Notice>,
+    pub warnings: Vec<Notice>,
+    pub pending_mutations: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_grant_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reservation_key: Option<String>,
+    /// Ajar extension: the entrances of the grant (Seam exposes them through `get_related`).
+    pub acs_entrance_ids: Vec<Uuid>,
+}
+
+/// A cloud key (Seam `access_method` with mode `cloud_key`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessMethod {
+    pub access_method_id: Uuid,
+    pub workspace_id: Uuid,
+    pub mode: AccessMethodMode,
+    pub display_name: String,
+    #[serde(with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    pub is_issued: bool,
+    #[serde(with = "rfc3339_opt")]
+    pub issued_at: Option<DateTime<Utc>>,
+    pub errors: Vec<Notice>,
+    pub warnings: Vec<Notice>,
+    pub pending_mutations: Vec<Value>,
+}
+
+/// Status of an action attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionAttemptStatus {
+    Pending,
+    Success,
+    Error,
+}
+
+impl ActionAttemptStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionAttemptStatus::Pending => "pending",
+            ActionAttemptStatus::Success => "success",
+            ActionAttemptStatus::Error => "error",
+        }
+    }
+}
+
+/// `error` of a failed action attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionAttemptError {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub message: String,
+}
+
+/// `result` of a successful UNLOCK_DOOR attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnlockResult {
+    pub was_confirmed_by_device: bool,
+}
+
+/// One request to act on a door (Seam `action_attempt`); all five keys are always present.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionAttempt {
+    pub action_attempt_id: Uuid,
+    pub action_type: String,
+    pub status: ActionAttemptStatus,
+    pub result: Option<UnlockResult>,
+    pub error: Option<ActionAttemptError>,
+}
+
+/// One row of the append-only audit trail (Seam `event`). Fields that do not apply to an event
+/// type are omitted.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Event {
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub workspace_id: Uuid,
+    #[serde(with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "rfc3339")]
+    pub occurred_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connected_account_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acs_system_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acs_entrance_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_identity_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_grant_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_grant_ids: Option<Vec<Uuid>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_method_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_attempt_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// How a lock was operated (`remote` for cloud-key unlocks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_session_id: Option<Uuid>,
+    /// For failed attempts: why (`error.type` of the attempt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// Who acted: `api_key` or `client_session` (Ajar extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<Uuid>,
+}
+
+/// A client session: a token that acts for one user identity (Seam `client_session`).
+/// `token` is the full secret only in the answer to `client_sessions/create`; afterwards it
+/// holds only the non-secret prefix, since the server keeps a hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientSession {
+    pub client_session_id: Uuid,
+    pub workspace_id: Uuid,
+    #[serde(with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "rfc3339")]
+    pub expires_at: DateTime<Utc>,
+    pub token: String,
+    pub user_identifier_key: Option<String>,
+    pub device_count: u32,
+    pub connected_account_ids: Vec<Uuid>,
+    pub connect_webview_ids: Vec<Uuid>,
+    pub user_identity_ids: Vec<Uuid>,
+    pub user_identity_id: Option<Uuid>,
+    /// Ajar extension: set once revoked.
+    #[serde(default, with = "rfc3339_opt")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// An admin API key (Ajar's own object). `token` is present only in the answer to `create`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub api_key_id: Uuid,
+    pub workspace_id: Uuid,
+    pub name: String,
+    #[serde(with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(default, with = "rfc3339_opt")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// The first characters of the key, enough to recognise it, never enough to use it.
+    pub token_prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// Cursor pagination block of list answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pagination {
+    pub has_next_page: bool,
+    pub next_page_cursor: Option<String>,
+    pub next_page_url: Option<String>,
+}
