@@ -287,6 +287,9 @@ pub struct Event {
     pub method: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_session_id: Option<Uuid>,
+    /// The API key created or revoked (Ajar `api_key.*` events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_id: Option<Uuid>,
     /// For failed attempts: why (`error.type` of the attempt).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,

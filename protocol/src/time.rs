@@ -16,7 +16,9 @@ pub fn parse_ts(s: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
 
 /// Milliseconds since the Unix epoch to a UTC timestamp (saturating at the representable range).
 pub fn from_millis(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// `serde(with = "rfc3339")` for `DateTime<Utc>` fields.
@@ -79,7 +81,10 @@ pub struct EmptyWindow {
 
 impl TimeWindow {
     /// Builds a window, refusing one that is empty or inverted.
-    pub fn new(starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> Result<Self, EmptyWindow> {
+    pub fn new(
+        starts_at: DateTime<Utc>,
+        ends_at: Option<DateTime<Utc>>,
+    ) -> Result<Self, EmptyWindow> {
         match ends_at {
             Some(end) if end <= starts_at => Err(EmptyWindow {
                 starts_at: format_ts(&starts_at),
@@ -126,17 +131,28 @@ mod tests {
 
     #[test]
     fn window_is_half_open() {
-        let w = TimeWindow::new(t("2026-01-01T10:00:00Z"), Some(t("2026-01-01T11:00:00Z"))).expect("window");
-        assert_eq!(w.position(t("2026-01-01T09:59:59.999Z")), WindowPosition::NotYetOpen);
+        let w = TimeWindow::new(t("2026-01-01T10:00:00Z"), Some(t("2026-01-01T11:00:00Z")))
+            .expect("window");
+        assert_eq!(
+            w.position(t("2026-01-01T09:59:59.999Z")),
+            WindowPosition::NotYetOpen
+        );
         assert!(w.contains(t("2026-01-01T10:00:00Z")));
         assert!(w.contains(t("2026-01-01T10:59:59.999Z")));
-        assert_eq!(w.position(t("2026-01-01T11:00:00Z")), WindowPosition::Closed);
+        assert_eq!(
+            w.position(t("2026-01-01T11:00:00Z")),
+            WindowPosition::Closed
+        );
     }
 
     #[test]
     fn empty_and_inverted_windows_are_refused() {
-        assert!(TimeWindow::new(t("2026-01-01T10:00:00Z"), Some(t("2026-01-01T10:00:00Z"))).is_err());
-        assert!(TimeWindow::new(t("2026-01-01T10:00:00Z"), Some(t("2026-01-01T09:00:00Z"))).is_err());
+        assert!(
+            TimeWindow::new(t("2026-01-01T10:00:00Z"), Some(t("2026-01-01T10:00:00Z"))).is_err()
+        );
+        assert!(
+            TimeWindow::new(t("2026-01-01T10:00:00Z"), Some(t("2026-01-01T09:00:00Z"))).is_err()
+        );
         assert!(TimeWindow::new(t("2026-01-01T10:00:00Z"), None).is_ok());
     }
 
@@ -144,7 +160,8 @@ mod tests {
     fn open_ended_window_never_closes_and_covers() {
         let open = TimeWindow::new(t("2026-01-01T00:00:00Z"), None).expect("window");
         assert!(open.contains(t("2999-01-01T00:00:00Z")));
-        let inner = TimeWindow::new(t("2026-02-01T00:00:00Z"), Some(t("2026-03-01T00:00:00Z"))).expect("window");
+        let inner = TimeWindow::new(t("2026-02-01T00:00:00Z"), Some(t("2026-03-01T00:00:00Z")))
+            .expect("window");
         assert!(open.covers(&inner));
         assert!(!inner.covers(&open));
     }

@@ -1,1 +1,235 @@
-fn main() {}
+//! The `ajar-server` command: runs the server (default), or manages API keys and workspaces in
+//! the data directory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ajar_server::{open_store, store, Config};
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ajar-server",
+    version,
+    about = "The Ajar cloud: Seam-shaped door access API on embedded SQLite"
+)]
+struct Cli {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "AJAR_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    listen: String,
+    /// Directory holding the database.
+    #[arg(
+        long,
+        env = "AJAR_DATA_DIR",
+        default_value = "./ajar-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// Base URL of guest links and pagination URLs (default: from --listen).
+    #[arg(long, env = "AJAR_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Seed a demo workspace when the database is empty and print how to use it.
+    #[arg(long)]
+    demo: bool,
+    /// Relock pulse of new doors, in milliseconds.
+    #[arg(long, env = "AJAR_DEFAULT_PULSE_MS", default_value_t = 5000)]
+    default_pulse_ms: u32,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Admin API keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysCmd,
+    },
+    /// Workspaces (tenants).
+    Workspaces {
+        #[command(subcommand)]
+        action: WorkspacesCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCmd {
+    /// Create an admin API key and print it (once).
+    Create {
+        /// Workspace of the key (default: the only workspace).
+        #[arg(long)]
+        workspace_id: Option<Uuid>,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// List API keys (without secrets).
+    List {
+        #[arg(long)]
+        workspace_id: Option<Uuid>,
+    },
+    /// Revoke an API key at once.
+    Revoke {
+        api_key_id: Uuid,
+        #[arg(long)]
+        workspace_id: Option<Uuid>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WorkspacesCmd {
+    /// Create a workspace and an admin API key for it.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+    /// List workspaces.
+    List,
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("AJAR_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("AJAR_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(cli),
+        Some(Command::Keys { action }) => keys(&cli.data_dir, action),
+        Some(Command::Workspaces { action }) => workspaces(&cli.data_dir, action),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ajar-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(cli: Cli) -> Result<(), String> {
+    let config = Config {
+        listen: cli.listen,
+        data_dir: cli.data_dir,
+        public_url: cli.public_url,
+        demo: cli.demo,
+        bootstrap_api_key: std::env::var("AJAR_BOOTSTRAP_API_KEY")
+            .ok()
+            .filter(|k| !k.is_empty()),
+        default_pulse_ms: cli.default_pulse_ms,
+        ..Config::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start runtime: {e}"))?;
+    rt.block_on(ajar_server::run(config))
+        .map_err(|e| e.to_string())
+}
+
+fn pick_workspace(s: &store::Store, id: Option<Uuid>) -> Result<Uuid, String> {
+    let all = s
+        .read_blocking(store::workspaces::list)
+        .map_err(|e| e.to_string())?;
+    match id {
+        Some(id) if all.iter().any(|w| w.id == id) => Ok(id),
+        Some(id) => Err(format!("no workspace {id}")),
+        None => match all.as_slice() {
+            [only] => Ok(only.id),
+            [] => Err("the database has no workspace yet: run `ajar-server workspaces create --name NAME`".into()),
+            _ => Err("several workspaces: pass --workspace-id (see `ajar-server workspaces list`)".into()),
+        },
+    }
+}
+
+fn keys(data_dir: &std::path::Path, action: KeysCmd) -> Result<(), String> {
+    let s = open_store(data_dir).map_err(|e| e.to_string())?;
+    let out = match action {
+        KeysCmd::Create { workspace_id, name } => {
+            let ws = pick_workspace(&s, workspace_id)?;
+            let k = s
+                .write_blocking(move |c| store::keys::create(c, ws, &name, None, Utc::now()))
+                .map_err(|e| e.to_string())?;
+            println!("api_key_id: {}", k.api_key_id);
+            println!("workspace_id: {ws}");
+            println!("api_key (shown once): {}", k.token.unwrap_or_default());
+            Ok(())
+        }
+        KeysCmd::List { workspace_id } => {
+            let ws = pick_workspace(&s, workspace_id)?;
+            let all = s
+                .read_blocking(move |c| store::keys::list(c, ws))
+                .map_err(|e| e.to_string())?;
+            for k in all {
+                println!(
+                    "{}  {}  {}  created {}{}",
+                    k.api_key_id,
+                    k.token_prefix,
+                    k.name,
+                    ajar_protocol::time::format_ts(&k.created_at),
+                    k.revoked_at
+                        .map(|t| format!("  revoked {}", ajar_protocol::time::format_ts(&t)))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        KeysCmd::Revoke {
+            api_key_id,
+            workspace_id,
+        } => {
+            let ws = pick_workspace(&s, workspace_id)?;
+            s.write_blocking(move |c| store::keys::revoke(c, ws, api_key_id, Utc::now()))
+                .map_err(|e| e.to_string())?;
+            println!("revoked {api_key_id}");
+            Ok(())
+        }
+    };
+    s.close();
+    out
+}
+
+fn workspaces(data_dir: &std::path::Path, action: WorkspacesCmd) -> Result<(), String> {
+    let s = open_store(data_dir).map_err(|e| e.to_string())?;
+    let out = match action {
+        WorkspacesCmd::Create { name } => {
+            let (ws, key) = s
+                .write_blocking(move |c| {
+                    let ws = store::workspaces::create(c, &name, Utc::now())?;
+                    let key = store::keys::create(c, ws.id, "initial", None, Utc::now())?;
+                    Ok((ws, key))
+                })
+                .map_err(|e| e.to_string())?;
+            println!("workspace_id: {}", ws.id);
+            println!("api_key (shown once): {}", key.token.unwrap_or_default());
+            Ok(())
+        }
+        WorkspacesCmd::List => {
+            for w in s
+                .read_blocking(store::workspaces::list)
+                .map_err(|e| e.to_string())?
+            {
+                println!("{}  {}", w.id, w.name);
+            }
+            Ok(())
+        }
+    };
+    s.close();
+    out
+}

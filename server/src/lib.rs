@@ -1,0 +1,210 @@
+//! `ajar-server`: the Ajar cloud. An HTTP API in the shape of Seam's cloud-key API, Ajar's own
+//! admin routes, authorization at the moment of use, SQLite storage with an append-only audit
+//! trail, and door drivers (the in-process `simulated` driver by default).
+
+pub mod api;
+pub mod authz;
+pub mod demo;
+pub mod drivers;
+pub mod error;
+pub mod secrets;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::Utc;
+use tokio::net::TcpListener;
+
+use crate::drivers::{DoorDriver, SimulatedDriver};
+use crate::store::Store;
+
+/// Runtime settings of the server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub public_url: Option<String>,
+    pub demo: bool,
+    pub bootstrap_api_key: Option<String>,
+    pub default_pulse_ms: u32,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./ajar-data"),
+            public_url: None,
+            demo: false,
+            bootstrap_api_key: None,
+            default_pulse_ms: 5000,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Settings handlers need at request time.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    pub public_url: String,
+    pub default_pulse_ms: u32,
+    pub max_body_bytes: usize,
+}
+
+/// Shared state of the running server.
+#[derive(Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub driver: Arc<dyn DoorDriver>,
+    pub config: RuntimeConfig,
+    pub openapi: String,
+}
+
+/// Errors that stop the server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Config(String),
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Opens (creating if needed) the database in `data_dir`.
+pub fn open_store(data_dir: &std::path::Path) -> Result<Store, StartError> {
+    std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
+        path: data_dir.to_owned(),
+        source,
+    })?;
+    Ok(Store::open(&data_dir.join("ajar.sqlite3"))?)
+}
+
+/// Checks the shape Seam's SDKs require of an API key.
+pub fn check_api_key_shape(key: &str) -> Result<(), StartError> {
+    let bad = ["seam_cst", "seam_at", "seam_pk"];
+    if !key.starts_with("seam_")
+        || bad.iter().any(|b| key.starts_with(b))
+        || key.len() < 24
+        || key.len() > 200
+    {
+        return Err(StartError::Config(
+            "AJAR_BOOTSTRAP_API_KEY must start with seam_ (not seam_cst/seam_at/seam_pk) and be 24 to 200 characters".into(),
+        ));
+    }
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(StartError::Config(
+            "AJAR_BOOTSTRAP_API_KEY must be printable ASCII without spaces".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Starts the server and serves until SIGINT/SIGTERM.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    if let Some(k) = &config.bootstrap_api_key {
+        check_api_key_shape(k)?;
+    }
+    let store = open_store(&config.data_dir)?;
+    let listener =
+        TcpListener::bind(&config.listen)
+            .await
+            .map_err(|source| StartError::Listen {
+                addr: config.listen.clone(),
+                source,
+            })?;
+    let addr: SocketAddr = listener.local_addr().map_err(StartError::Serve)?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"))
+        .trim_end_matches('/')
+        .to_owned();
+
+    let was_empty = store.read(store::workspaces::is_empty).await?;
+    let demo = if config.demo {
+        Some(demo::prepare(&store, Utc::now()).await?)
+    } else {
+        None
+    };
+    if let Some(key) = config.bootstrap_api_key.clone() {
+        let key2 = key.clone();
+        let exists = store
+            .read(move |c| store::keys::authenticate(c, &key2))
+            .await?
+            .is_some();
+        if was_empty && !exists {
+            store
+                .write(move |c| {
+                    let ws = match store::workspaces::list(c)?.into_iter().next() {
+                        Some(ws) => ws,
+                        None => store::workspaces::create(c, "Default", Utc::now())?,
+                    };
+                    store::keys::create(c, ws.id, "bootstrap", Some(key), Utc::now())
+                })
+                .await?;
+            tracing::info!("created the bootstrap API key from AJAR_BOOTSTRAP_API_KEY");
+        } else if !exists {
+            tracing::warn!("AJAR_BOOTSTRAP_API_KEY ignored: the database is not empty");
+        }
+    }
+
+    let state = Arc::new(AppState {
+        store: store.clone(),
+        driver: Arc::new(SimulatedDriver::default()),
+        openapi: api::openapi::document(&public_url).to_string(),
+        config: RuntimeConfig {
+            public_url: public_url.clone(),
+            default_pulse_ms: config.default_pulse_ms,
+            max_body_bytes: config.max_body_bytes,
+        },
+    });
+    if let Some(d) = demo {
+        println!("{}", d.banner(&public_url));
+    }
+    // Tests and scripts wait for this exact line.
+    println!("ajar-server listening on http://{addr}");
+    tracing::info!(%addr, %public_url, data_dir = %config.data_dir.display(), "ajar-server started");
+
+    axum::serve(listener, api::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartError::Serve)?;
+    tracing::info!("shutting down: finishing queued writes");
+    store.close();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,289 @@
+//! Storage: one SQLite database file (WAL, `synchronous=FULL`, foreign keys on), read through a
+//! small pool of read-only connections and written through a single writer thread that commits
+//! queued jobs together (group commit). A job's effects are in its own savepoint, so a job that
+//! fails leaves nothing behind, and every job's caller is answered only after COMMIT.
+//!
+//! The SQL lives in one module per resource; each function takes a `&Connection` and the caller's
+//! workspace id, so every query is scoped to one workspace.
+
+pub mod attempts;
+pub mod entrances;
+pub mod events;
+pub mod grants;
+pub mod keys;
+pub mod schema;
+pub mod sessions;
+pub mod sites;
+pub mod sql;
+pub mod users;
+pub mod workspaces;
+
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::oneshot;
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the database writer has stopped")]
+    WriterGone,
+    #[error("database schema version {found} is newer than this server understands ({supported})")]
+    TooNew { found: i64, supported: i64 },
+    /// A domain error raised inside a transaction; the transaction's effects are rolled back.
+    #[error(transparent)]
+    Domain(#[from] crate::error::ApiError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+type Reply = Box<dyn FnOnce(StoreResult<()>) + Send>;
+struct Done {
+    ok: bool,
+    reply: Reply,
+}
+type Job = Box<dyn FnOnce(&Connection) -> Done + Send>;
+
+/// Most jobs the writer folds into one transaction.
+const MAX_BATCH: usize = 128;
+/// Most idle read connections kept open.
+const MAX_IDLE_READERS: usize = 8;
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
+    readers: Mutex<Vec<Connection>>,
+    writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+/// Opens the writer connection: WAL on, migrations applied.
+fn open_writer(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    configure(&conn)?;
+    schema::migrate(&conn)?;
+    Ok(conn)
+}
+
+fn open_reader(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    configure(&conn)?;
+    // Belt and braces: a read connection can never write, whatever SQL a bug sends it.
+    conn.pragma_update(None, "query_only", "ON")?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and starts the writer thread.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let conn = open_writer(path)?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        let handle = thread::Builder::new()
+            .name("ajar-db-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| StoreError::Corrupt(format!("cannot start writer thread: {e}")))?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writer: Mutex::new(Some(tx)),
+                readers: Mutex::new(Vec::new()),
+                writer_thread: Mutex::new(Some(handle)),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on a read-only connection, off the async threads.
+    pub async fn read<R, F>(&self, f: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.read_blocking(f))
+            .await
+            .map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Runs `f` on a read-only connection on the current thread.
+    pub fn read_blocking<R, F>(&self, f: F) -> StoreResult<R>
+    where
+        F: FnOnce(&Connection) -> StoreResult<R>,
+    {
+        let conn = {
+            let mut idle = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner());
+            idle.pop()
+        };
+        let conn = match conn {
+            Some(c) => c,
+            None => open_reader(&self.inner.path)?,
+        };
+        // A read sees one consistent snapshot of the database.
+        conn.execute_batch("BEGIN")?;
+        let out = f(&conn);
+        let end = conn.execute_batch("COMMIT");
+        if end.is_ok() {
+            let mut idle = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner());
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(conn);
+            }
+        }
+        out
+    }
+
+    /// Runs `f` in the writer's transaction and answers after it has been committed. If `f`
+    /// returns an error, everything it wrote is rolled back.
+    pub async fn write<R, F>(&self, f: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.submit(f, move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Blocking variant of [`Store::write`] for command-line tools.
+    pub fn write_blocking<R, F>(&self, f: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel();
+        self.submit(f, move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.recv().map_err(|_| StoreError::WriterGone)?
+    }
+
+    fn submit<R, F, S>(&self, f: F, send: S) -> StoreResult<()>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+        S: FnOnce(StoreResult<R>) + Send + 'static,
+    {
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            let ok = result.is_ok();
+            let reply: Reply = Box::new(move |commit| {
+                send(match commit {
+                    Ok(()) => result,
+                    Err(e) => Err(e),
+                })
+            });
+            Done { ok, reply }
+        });
+        let guard = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        guard
+            .as_ref()
+            .ok_or(StoreError::WriterGone)?
+            .send(job)
+            .map_err(|_| StoreError::WriterGone)
+    }
+
+    /// Stops the writer after the queued jobs are committed.
+    pub fn close(&self) {
+        self.inner
+            .writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(h) = self
+            .inner
+            .writer_thread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            let _ = h.join();
+        }
+    }
+}
+
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&conn, batch);
+    }
+}
+
+fn run_batch(conn: &Connection, batch: Vec<Job>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        // Jobs never run outside a transaction. Dropping them drops their reply channels, so
+        // each caller gets `WriterGone` (answered as 503) and nothing was written.
+        tracing::error!(error = %e, "cannot begin write transaction");
+        drop(batch);
+        return;
+    }
+    let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+    for job in batch {
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            tracing::error!(error = %e, "cannot open savepoint; job dropped unanswered");
+            drop(job);
+            continue;
+        }
+        let done = job(conn);
+        let end = if done.ok {
+            conn.execute_batch("RELEASE job")
+        } else {
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")
+        };
+        if let Err(e) = end {
+            tracing::error!(error = %e, "cannot close savepoint");
+        }
+        replies.push(done.reply);
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => replies.into_iter().for_each(|r| r(Ok(()))),
+        Err(e) => {
+            tracing::error!(error = %e, "commit failed; rolling back the batch");
+            let _ = conn.execute_batch("ROLLBACK");
+            for r in replies {
+                r(Err(StoreError::Corrupt(format!("commit failed: {e}"))));
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! The database schema and its migrations, versioned by `PRAGMA user_version`. Each migration
+//! runs in its own transaction together with the version bump, so a crash mid-migration leaves
+//! the previous version intact.
+
+use rusqlite::Connection;
+
+use super::{StoreError, StoreResult};
+
+/// Migrations in order; entry `i` moves the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE workspaces (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    connected_account_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE api_keys (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    token_prefix TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+
+CREATE TABLE acs_systems (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    name TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    deleted_at INTEGER
+);
+CREATE INDEX acs_systems_ws ON acs_systems(workspace_id, seq);
+
+CREATE TABLE acs_entrances (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    acs_system_id TEXT NOT NULL REFERENCES acs_systems(id),
+    display_name TEXT NOT NULL,
+    can_unlock_with_cloud_key INTEGER NOT NULL,
+    is_in_lockdown INTEGER NOT NULL DEFAULT 0,
+    relock_pulse_ms INTEGER NOT NULL,
+    driver TEXT NOT NULL DEFAULT 'simulated',
+    created_at INTEGER NOT NULL,
+    deleted_at INTEGER
+);
+CREATE INDEX acs_entrances_ws ON acs_entrances(workspace_id, seq);
+
+CREATE TABLE user_identities (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    email_address TEXT,
+    full_name TEXT,
+    phone_number TEXT,
+    user_identity_key TEXT,
+    role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('member', 'front_desk', 'admin')),
+    created_at INTEGER NOT NULL,
+    deleted_at INTEGER
+);
+CREATE INDEX user_identities_ws ON user_identities(workspace_id, seq);
+CREATE UNIQUE INDEX user_identities_key ON user_identities(workspace_id, user_identity_key)
+    WHERE user_identity_key IS NOT NULL AND deleted_at IS NULL;
+
+CREATE TABLE access_grants (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    user_identity_id TEXT NOT NULL REFERENCES user_identities(id),
+    name TEXT,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER,
+    access_grant_key TEXT,
+    reservation_key TEXT,
+    requested_methods TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    deleted_at INTEGER
+);
+CREATE INDEX access_grants_ws ON access_grants(workspace_id, seq);
+CREATE INDEX access_grants_user ON access_grants(user_identity_id);
+CREATE UNIQUE INDEX access_grants_key ON access_grants(workspace_id, access_grant_key)
+    WHERE access_grant_key IS NOT NULL AND deleted_at IS NULL;
+
+CREATE TABLE access_grant_entrances (
+    access_grant_id TEXT NOT NULL REFERENCES access_grants(id),
+    acs_entrance_id TEXT NOT NULL REFERENCES acs_entrances(id),
+    workspace_id TEXT NOT NULL,
+    PRIMARY KEY (access_grant_id, acs_entrance_id)
+) WITHOUT ROWID;
+CREATE INDEX access_grant_entrances_entrance ON access_grant_entrances(acs_entrance_id);
+
+CREATE TABLE access_methods (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    access_grant_id TEXT NOT NULL REFERENCES access_grants(id),
+    mode TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    issued_at INTEGER,
+    revoked_at INTEGER
+);
+CREATE INDEX access_methods_grant ON access_methods(access_grant_id);
+
+CREATE TABLE action_attempts (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    action_type TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'success', 'error')),
+    was_confirmed_by_device INTEGER,
+    error_type TEXT,
+    error_message TEXT,
+    access_method_id TEXT,
+    acs_entrance_id TEXT,
+    user_identity_id TEXT,
+    idempotency_key TEXT,
+    request_fingerprint TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX action_attempts_ws ON action_attempts(workspace_id, seq);
+CREATE UNIQUE INDEX action_attempts_idem ON action_attempts(workspace_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+
+CREATE TABLE client_sessions (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    user_identity_id TEXT NOT NULL REFERENCES user_identities(id),
+    token_hash TEXT NOT NULL UNIQUE,
+    token_prefix TEXT NOT NULL,
+    user_identifier_key TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE INDEX client_sessions_ws ON client_sessions(workspace_id, seq);
+
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    event_type TEXT NOT NULL,
+    occurred_at INTEGER NOT NULL,
+    user_identity_id TEXT,
+    acs_entrance_id TEXT,
+    acs_system_id TEXT,
+    access_grant_id TEXT,
+    access_method_id TEXT,
+    action_attempt_id TEXT,
+    body TEXT NOT NULL
+);
+CREATE INDEX events_ws ON events(workspace_id, seq);
+CREATE INDEX events_user ON events(workspace_id, user_identity_id);
+CREATE INDEX events_entrance ON events(workspace_id, acs_entrance_id);
+CREATE INDEX events_attempt ON events(action_attempt_id);
+
+-- The audit trail is append-only: the database itself refuses to change or remove an event.
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+"#];
+
+/// The schema version this build writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Brings the database up to [`latest_version`]; refuses a database from a newer build.
+pub fn migrate(conn: &Connection) -> StoreResult<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > latest_version() {
+        return Err(StoreError::TooNew {
+            found: current,
+            supported: latest_version(),
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let next = i as i64 + 1;
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {next};\nCOMMIT;"
+        ))
+        .inspect_err(|_| {
+            let _ = conn.execute_batch("ROLLBACK");
+        })?;
+        tracing::info!(version = next, "database migrated");
+    }
+    Ok(())
+}
