@@ -57,7 +57,9 @@ impl Server {
                 }
             }
         });
-        let url = rx.recv_timeout(Duration::from_secs(30)).expect("server did not start within 30 s");
+        let url = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server did not start within 30 s");
         Server {
             child: Some(child),
             url,
@@ -82,8 +84,18 @@ impl Server {
     }
 
     /// POST JSON with extra headers.
-    pub async fn post_with(&self, path: &str, token: &str, body: Value, headers: &[(&str, &str)]) -> (u16, Value) {
-        let mut req = self.http.post(format!("{}{path}", self.url)).bearer_auth(token).json(&body);
+    pub async fn post_with(
+        &self,
+        path: &str,
+        token: &str,
+        body: Value,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .json(&body);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -91,7 +103,13 @@ impl Server {
     }
 
     /// Sends raw bytes (for malformed bodies).
-    pub async fn raw(&self, method: reqwest::Method, path_and_query: &str, token: &str, body: Vec<u8>) -> (u16, Value) {
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        token: &str,
+        body: Vec<u8>,
+    ) -> (u16, Value) {
         let resp = self
             .http
             .request(method, format!("{}{path_and_query}", self.url))
@@ -127,8 +145,12 @@ impl Server {
 
     /// Stops the server with SIGTERM and waits; returns whether it exited cleanly.
     pub fn stop(&mut self) -> bool {
-        let Some(mut child) = self.child.take() else { return true };
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let Some(mut child) = self.child.take() else {
+            return true;
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
         for _ in 0..100 {
             if let Ok(Some(status)) = child.try_wait() {
                 return status.success();
@@ -149,7 +171,11 @@ impl Server {
             .env("AJAR_LOG", "warn")
             .output()
             .expect("run ajar-server cli");
-        assert!(out.status.success(), "cli {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "cli {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -176,7 +202,8 @@ impl Drop for Server {
 async fn decode(resp: reqwest::Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     let text = resp.text().await.expect("body");
-    let v = serde_json::from_str(&text).unwrap_or_else(|_| panic!("non-JSON body ({status}): {text}"));
+    let v =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("non-JSON body ({status}): {text}"));
     (status, v)
 }
 
@@ -195,20 +222,30 @@ pub struct Fixture {
 }
 
 pub fn s(v: &Value) -> String {
-    v.as_str().unwrap_or_else(|| panic!("expected a string, got {v}")).to_owned()
+    v.as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {v}"))
+        .to_owned()
 }
 
 impl Fixture {
     pub async fn create(srv: &Server, key: &str) -> Fixture {
         let site = srv
-            .ok("/acs/systems/create", key, json!({"name": "HQ", "time_zone": "Europe/Berlin"}))
+            .ok(
+                "/acs/systems/create",
+                key,
+                json!({"name": "HQ", "time_zone": "Europe/Berlin"}),
+            )
             .await["acs_system"]["acs_system_id"]
             .clone();
         let site = s(&site);
         let mut doors = Vec::new();
         for name in ["Main", "Side"] {
             let d = srv
-                .ok("/acs/entrances/create", key, json!({"acs_system_id": site, "display_name": name}))
+                .ok(
+                    "/acs/entrances/create",
+                    key,
+                    json!({"acs_system_id": site, "display_name": name}),
+                )
                 .await;
             doors.push(s(&d["acs_entrance"]["acs_entrance_id"]));
         }
@@ -221,11 +258,19 @@ impl Fixture {
             .await;
         let no_cloud_door = s(&nc["acs_entrance"]["acs_entrance_id"]);
         let other = srv
-            .ok("/acs/entrances/create", key, json!({"acs_system_id": site, "display_name": "Roof"}))
+            .ok(
+                "/acs/entrances/create",
+                key,
+                json!({"acs_system_id": site, "display_name": "Roof"}),
+            )
             .await;
         let other_door = s(&other["acs_entrance"]["acs_entrance_id"]);
         let user = srv
-            .ok("/user_identities/create", key, json!({"full_name": "Maya", "email_address": "maya@example.com"}))
+            .ok(
+                "/user_identities/create",
+                key,
+                json!({"full_name": "Maya", "email_address": "maya@example.com"}),
+            )
             .await;
         let user = s(&user["user_identity"]["user_identity_id"]);
         let mut grant_doors = doors.clone();
@@ -250,7 +295,13 @@ impl Fixture {
 
     /// A client-session token for the fixture's user.
     pub async fn member_token(&self, srv: &Server, key: &str) -> String {
-        let v = srv.ok("/client_sessions/create", key, json!({"user_identity_id": self.user})).await;
+        let v = srv
+            .ok(
+                "/client_sessions/create",
+                key,
+                json!({"user_identity_id": self.user}),
+            )
+            .await;
         s(&v["client_session"]["token"])
     }
 }
@@ -258,13 +309,19 @@ impl Fixture {
 /// Unlock through the API; returns the action attempt.
 pub async fn unlock(srv: &Server, token: &str, method: &str, door: &str) -> Value {
     let v = srv
-        .ok("/access_methods/unlock_door", token, json!({"access_method_id": method, "acs_entrance_id": door}))
+        .ok(
+            "/access_methods/unlock_door",
+            token,
+            json!({"access_method_id": method, "acs_entrance_id": door}),
+        )
         .await;
     v["action_attempt"].clone()
 }
 
 /// Events of a type about an attempt.
 pub async fn events_for_attempt(srv: &Server, key: &str, attempt: &str) -> Vec<Value> {
-    let v = srv.ok("/events/list", key, json!({"action_attempt_id": attempt})).await;
+    let v = srv
+        .ok("/events/list", key, json!({"action_attempt_id": attempt}))
+        .await;
     v["events"].as_array().expect("events").clone()
 }

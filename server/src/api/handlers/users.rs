@@ -59,10 +59,17 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
         role(r.role)?.unwrap_or_default(),
     )?;
     let (ws, now) = (ctx.caller.workspace_id, ctx.now);
+    let systems = r.acs_system_ids.unwrap_or_default();
     let u = ctx
         .app
         .store
-        .write(move |c| users::create(c, ws, &n, now))
+        .write(move |c| {
+            for s in systems {
+                crate::store::sites::get(c, ws, s)?
+                    .ok_or_else(|| ApiError::not_found("acs_system", "acs_system_id", s))?;
+            }
+            users::create(c, ws, &n, now)
+        })
         .await?;
     Ok(one("user_identity", &u))
 }
