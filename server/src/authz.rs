@@ -202,7 +202,8 @@ mod tests {
     fn each_condition_refuses_on_its_own() {
         let now = t("2026-06-01T12:00:00Z");
         assert_eq!(decide_unlock(&ok_facts(), now), Ok(()));
-        let cases: Vec<(Box<dyn Fn(&mut UnlockFacts)>, &str)> = vec![
+        type Mutation = Box<dyn Fn(&mut UnlockFacts)>;
+        let cases: Vec<(Mutation, &str)> = vec![
             (
                 Box::new(|f| f.user_deleted = true),
                 codes::USER_IDENTITY_DELETED,

@@ -9,10 +9,13 @@ use serde_json::{Map, Number, Value};
 use super::spec::{Ty, P};
 use crate::error::ApiError;
 
+/// One value of a key, with its nested sub-key (`a.b=v` → `(Some("b"), "v")`).
+type Pair = (Option<String>, String);
+
 /// Parses a raw query string into a JSON object shaped by `params`.
 pub fn parse(raw: &str, params: &[P]) -> Result<Value, ApiError> {
     // Group values by top-level key, keeping nested sub-keys.
-    let mut groups: Vec<(String, Vec<(Option<String>, String)>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<Pair>)> = Vec::new();
     for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
         let k = k.into_owned();
         if k == "_strict" || k.is_empty() {
@@ -40,7 +43,7 @@ pub fn parse(raw: &str, params: &[P]) -> Result<Value, ApiError> {
     Ok(Value::Object(out))
 }
 
-fn convert(p: &P, key: &str, values: &[(Option<String>, String)]) -> Result<Value, ApiError> {
+fn convert(p: &P, key: &str, values: &[Pair]) -> Result<Value, ApiError> {
     match p.ty {
         Ty::Arr(inner) => {
             if values.len() == 1 && values[0].1.is_empty() {

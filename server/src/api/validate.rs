@@ -62,7 +62,7 @@ fn check(v: &Value, ty: &Ty) -> Option<String> {
         ))
     };
     match ty {
-        Ty::Str => (!v.is_string()).then(|| bad()).flatten(),
+        Ty::Str => (!v.is_string()).then(bad).flatten(),
         Ty::Uuid => match v.as_str() {
             Some(s) if uuid::Uuid::parse_str(s).is_ok() && s.len() == 36 => None,
             Some(_) => Some("Invalid uuid".to_owned()),
@@ -96,8 +96,8 @@ fn check(v: &Value, ty: &Ty) -> Option<String> {
             Some(_) => Some("Expected a non-negative whole number".to_owned()),
             None => bad(),
         },
-        Ty::Num => (!v.is_number()).then(|| bad()).flatten(),
-        Ty::Bool => (!v.is_boolean()).then(|| bad()).flatten(),
+        Ty::Num => (!v.is_number()).then(bad).flatten(),
+        Ty::Bool => (!v.is_boolean()).then(bad).flatten(),
         Ty::Arr(inner) => match v.as_array() {
             Some(items) => {
                 for (i, item) in items.iter().enumerate() {
