@@ -73,6 +73,8 @@ pub enum Kind {
     Read,
     /// POST only.
     Create,
+    /// POST or PUT (Seam's SDKs create client sessions with PUT).
+    CreateOrPut,
     /// POST only; an action such as unlocking a door.
     Action,
     /// PATCH or POST.
@@ -86,6 +88,7 @@ impl Kind {
         match self {
             Kind::Read => &["GET", "POST"],
             Kind::Create | Kind::Action => &["POST"],
+            Kind::CreateOrPut => &["POST", "PUT"],
             Kind::Update => &["PATCH", "POST"],
             Kind::Delete => &["DELETE", "POST"],
         }
@@ -681,7 +684,7 @@ pub static ROUTES: &[Route] = &[
     // ---- client sessions ----
     route!(
         "/client_sessions/create",
-        Create,
+        CreateOrPut,
         Admin,
         "client_sessions",
         "Create a client session (token) for a user identity",
