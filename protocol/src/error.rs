@@ -48,5 +48,14 @@ pub mod codes {
     pub const ENTRANCE_NOT_CLOUD_KEY_ENABLED: &str = "entrance_not_cloud_key_enabled";
     pub const ENTRANCE_IN_LOCKDOWN: &str = "entrance_in_lockdown";
     pub const USER_IDENTITY_DELETED: &str = "user_identity_deleted";
-    pub const NOT_YOUR_ACCESS_METHOD: &str = "access_method_not_owned_by_caller";
+
+    // Reasons a guest link refuses (view or unlock).
+    pub const GUEST_LINK_NOT_FOUND: &str = "guest_link_not_found";
+    pub const GUEST_LINK_REVOKED: &str = "guest_link_revoked";
+    pub const GUEST_LINK_EXPIRED: &str = "guest_link_expired";
+    pub const GUEST_LINK_NOT_YET_VALID: &str = "guest_link_not_yet_valid";
+    pub const GUEST_LINK_USED_UP: &str = "guest_link_used_up";
+    pub const GUEST_LINK_ENTRANCE_NOT_SHARED: &str = "guest_link_entrance_not_shared";
+    pub const GUEST_LINK_ISSUER_LOST_ACCESS: &str = "guest_link_issuer_lost_access";
+    pub const RATE_LIMITED: &str = "rate_limited";
 }

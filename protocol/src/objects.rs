@@ -287,6 +287,9 @@ pub struct Event {
     pub method: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_session_id: Option<Uuid>,
+    /// The guest link used, viewed, created or revoked (Ajar extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guest_link_id: Option<Uuid>,
     /// The API key created or revoked (Ajar `api_key.*` events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<Uuid>,
@@ -347,4 +350,115 @@ pub struct Pagination {
     pub has_next_page: bool,
     pub next_page_cursor: Option<String>,
     pub next_page_url: Option<String>,
+}
+
+/// Where a guest link stands, by the server's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuestLinkState {
+    /// Inside its window, not revoked, uses left.
+    Active,
+    /// Its window has not started yet.
+    Scheduled,
+    Expired,
+    Revoked,
+    /// `max_unlock_count` reached.
+    UsedUp,
+}
+
+impl GuestLinkState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuestLinkState::Active => "active",
+            GuestLinkState::Scheduled => "scheduled",
+            GuestLinkState::Expired => "expired",
+            GuestLinkState::Revoked => "revoked",
+            GuestLinkState::UsedUp => "used_up",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "active" => GuestLinkState::Active,
+            "scheduled" => GuestLinkState::Scheduled,
+            "expired" => GuestLinkState::Expired,
+            "revoked" => GuestLinkState::Revoked,
+            "used_up" => GuestLinkState::UsedUp,
+            _ => return None,
+        })
+    }
+}
+
+/// A guest access link: a capability URL derived from an issuer's cloud key (Ajar).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuestLink {
+    pub guest_link_id: Uuid,
+    pub workspace_id: Uuid,
+    /// Whose cloud key the link is derived from.
+    pub issuer_user_identity_id: Uuid,
+    pub issuer_display_name: String,
+    pub access_method_id: Uuid,
+    pub acs_entrance_ids: Vec<Uuid>,
+    pub description: String,
+    #[serde(with = "rfc3339")]
+    pub starts_at: DateTime<Utc>,
+    #[serde(with = "rfc3339")]
+    pub ends_at: DateTime<Utc>,
+    /// IANA zone of the link's site; the apps show the window in it.
+    pub time_zone: String,
+    pub max_unlock_count: Option<u32>,
+    pub unlock_count: u32,
+    #[serde(default, with = "rfc3339_opt")]
+    pub last_unlocked_at: Option<DateTime<Utc>>,
+    pub view_count: u32,
+    #[serde(default, with = "rfc3339_opt")]
+    pub last_viewed_at: Option<DateTime<Utc>>,
+    #[serde(with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(default, with = "rfc3339_opt")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub state: GuestLinkState,
+    /// The guest URL; present only in the answer to `guest_links/create`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// One POST-only URL per entrance, for automations; only in the answer to `create`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_urls: Option<Vec<WebhookUrl>>,
+}
+
+/// A per-entrance webhook URL of a guest link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookUrl {
+    pub acs_entrance_id: Uuid,
+    pub display_name: String,
+    pub url: String,
+}
+
+/// A door as the guest page sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuestEntrance {
+    pub acs_entrance_id: Uuid,
+    pub display_name: String,
+    pub is_locked: bool,
+    #[serde(default, with = "rfc3339_opt")]
+    pub unlocked_until: Option<DateTime<Utc>>,
+    pub relock_pulse_ms: u32,
+}
+
+/// What the guest page is told about its link (`POST /g/api/view`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuestView {
+    pub state: GuestLinkState,
+    pub issuer_name: String,
+    pub description: String,
+    #[serde(with = "rfc3339")]
+    pub starts_at: DateTime<Utc>,
+    #[serde(with = "rfc3339")]
+    pub ends_at: DateTime<Utc>,
+    /// The window as civil times in the site's zone, with offsets.
+    pub starts_at_local: String,
+    pub ends_at_local: String,
+    pub time_zone: String,
+    pub uses_left: Option<u32>,
+    /// Empty unless the link is active or scheduled.
+    pub entrances: Vec<GuestEntrance>,
 }

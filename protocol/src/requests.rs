@@ -259,3 +259,34 @@ request!(ClientSessionsRevoke { pub client_session_id: Option<Uuid> });
 request!(ApiKeysCreate { pub name: Option<String> });
 request!(ApiKeysList {});
 request!(ApiKeysRevoke { pub api_key_id: Option<Uuid> });
+
+request!(
+    /// Ajar: create a guest link from an issuer's cloud key.
+    GuestLinksCreate {
+        pub user_identity_id: Option<Uuid>,
+        pub access_method_id: Option<Uuid>,
+        pub acs_entrance_ids: Option<Vec<Uuid>>,
+        pub description: Option<String>,
+        /// RFC 3339, or a civil time in the site's zone (`2026-03-29T09:30`).
+        pub starts_at: Option<String>,
+        pub ends_at: Option<String>,
+        pub max_unlock_count: Option<u32>,
+    }
+);
+request!(GuestLinksGet { pub guest_link_id: Option<Uuid> });
+request!(GuestLinksList {
+    pub issuer_user_identity_id: Option<Uuid>,
+    pub acs_entrance_id: Option<Uuid>,
+    pub state: Option<String>,
+    pub limit: Option<f64>,
+    pub page_cursor: Option<String>,
+});
+request!(GuestLinksRevoke { pub guest_link_id: Option<Uuid> });
+
+/// Body of the guest page's calls: the token from the URL fragment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GuestRequest {
+    pub token: String,
+    pub acs_entrance_id: Option<Uuid>,
+}

@@ -173,3 +173,97 @@ mod tests {
         assert_eq!(from_millis(ts.timestamp_millis()), ts);
     }
 }
+
+/// Why a time entered in a site's zone cannot be turned into one instant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LocalTimeError {
+    #[error("{0:?} is neither RFC 3339 (with offset) nor a local date-time like 2026-03-29T09:30")]
+    Unparseable(String),
+    #[error("{0:?} is not an IANA time zone")]
+    UnknownZone(String),
+    #[error("{local} does not exist in {zone}: the clocks jump forward over it (daylight saving time starts)")]
+    Nonexistent { local: String, zone: String },
+    #[error("{local} happens twice in {zone} (daylight saving time ends): add the offset, {earlier} or {later}")]
+    Ambiguous { local: String, zone: String, earlier: String, later: String },
+}
+
+/// Resolves a time given either as an RFC 3339 instant (with `Z` or an offset) or as a civil
+/// date-time without offset, read in `zone` (an IANA name). A civil time in a spring-forward gap
+/// is refused, and one in a fall-back fold must carry its offset: nothing is guessed.
+pub fn resolve_in_zone(input: &str, zone: &str) -> Result<DateTime<Utc>, LocalTimeError> {
+    if let Ok(t) = parse_ts(input) {
+        return Ok(t);
+    }
+    let tz: chrono_tz::Tz = zone.parse().map_err(|_| LocalTimeError::UnknownZone(zone.to_owned()))?;
+    let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(input.trim(), f).ok())
+        .ok_or_else(|| LocalTimeError::Unparseable(input.to_owned()))?;
+    match tz.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        chrono::LocalResult::None => Err(LocalTimeError::Nonexistent {
+            local: naive.format("%Y-%m-%dT%H:%M").to_string(),
+            zone: zone.to_owned(),
+        }),
+        chrono::LocalResult::Ambiguous(a, b) => Err(LocalTimeError::Ambiguous {
+            local: naive.format("%Y-%m-%dT%H:%M").to_string(),
+            zone: zone.to_owned(),
+            earlier: a.to_rfc3339_opts(SecondsFormat::Secs, false),
+            later: b.to_rfc3339_opts(SecondsFormat::Secs, false),
+        }),
+    }
+}
+
+/// Formats an instant as civil time in `zone`, with its offset (`2026-03-29T03:30:00+02:00`).
+pub fn format_in_zone(t: &DateTime<Utc>, zone: &str) -> String {
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => t.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Secs, false),
+        Err(_) => format_ts(t),
+    }
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use super::*;
+
+    #[test]
+    fn civil_times_resolve_in_the_site_zone() {
+        let t = resolve_in_zone("2026-07-01T09:30", "Europe/Berlin").expect("summer");
+        assert_eq!(format_ts(&t), "2026-07-01T07:30:00.000Z");
+        let w = resolve_in_zone("2026-01-15T09:30:00", "Europe/Berlin").expect("winter");
+        assert_eq!(format_ts(&w), "2026-01-15T08:30:00.000Z");
+        // An explicit instant wins over the zone.
+        let z = resolve_in_zone("2026-07-01T09:30:00Z", "Europe/Berlin").expect("utc");
+        assert_eq!(format_ts(&z), "2026-07-01T09:30:00.000Z");
+    }
+
+    #[test]
+    fn dst_gap_is_refused_and_fold_needs_an_offset() {
+        // Europe/Berlin: 2026-03-29 02:00 -> 03:00; 2026-10-25 03:00 -> 02:00.
+        assert!(matches!(
+            resolve_in_zone("2026-03-29T02:30", "Europe/Berlin"),
+            Err(LocalTimeError::Nonexistent { .. })
+        ));
+        match resolve_in_zone("2026-10-25T02:30", "Europe/Berlin") {
+            Err(LocalTimeError::Ambiguous { earlier, later, .. }) => {
+                assert_eq!(earlier, "2026-10-25T02:30:00+02:00");
+                assert_eq!(later, "2026-10-25T02:30:00+01:00");
+                let first = resolve_in_zone(&earlier, "Europe/Berlin").expect("offset given");
+                assert_eq!(format_ts(&first), "2026-10-25T00:30:00.000Z");
+            }
+            other => panic!("expected ambiguity, got {other:?}"),
+        }
+        // A civil window across spring-forward is one hour shorter in real time.
+        let a = resolve_in_zone("2026-03-29T01:00", "Europe/Berlin").expect("a");
+        let b = resolve_in_zone("2026-03-29T04:00", "Europe/Berlin").expect("b");
+        assert_eq!((b - a).num_hours(), 2);
+        assert!(resolve_in_zone("tomorrow", "Europe/Berlin").is_err());
+        assert!(resolve_in_zone("2026-03-29T01:00", "Mars/Base").is_err());
+    }
+
+    #[test]
+    fn instants_format_in_the_zone_with_offset() {
+        let t = parse_ts("2026-03-29T01:30:00Z").expect("t");
+        assert_eq!(format_in_zone(&t, "Europe/Berlin"), "2026-03-29T03:30:00+02:00");
+    }
+}

@@ -175,6 +175,39 @@ pub fn decide_unlock(f: &UnlockFacts, now: DateTime<Utc>) -> Result<(), Refusal>
     Ok(())
 }
 
+/// Facts about one guest-link unlock: the link's own state and the issuer's cloud key.
+#[derive(Debug, Clone)]
+pub struct GuestUnlockFacts {
+    pub link_state: ajar_protocol::GuestLinkState,
+    pub entrance_in_link: bool,
+    /// The issuer's key, judged exactly as if the issuer were unlocking.
+    pub issuer: UnlockFacts,
+}
+
+/// The guest-link rule: the link must be usable now, share this entrance, and the issuer must
+/// still be able to open it with their own cloud key at this moment. A link never grants more
+/// than its issuer has.
+pub fn decide_guest_unlock(f: &GuestUnlockFacts, now: DateTime<Utc>) -> Result<(), Refusal> {
+    use ajar_protocol::GuestLinkState as S;
+    match f.link_state {
+        S::Revoked => return refuse(codes::GUEST_LINK_REVOKED, "This link has been revoked."),
+        S::UsedUp => return refuse(codes::GUEST_LINK_USED_UP, "This link has been used as many times as allowed."),
+        S::Expired => return refuse(codes::GUEST_LINK_EXPIRED, "This link has expired."),
+        S::Scheduled => return refuse(codes::GUEST_LINK_NOT_YET_VALID, "This link is not valid yet."),
+        S::Active => {}
+    }
+    if !f.entrance_in_link {
+        return refuse(codes::GUEST_LINK_ENTRANCE_NOT_SHARED, "This door is not shared by this link.");
+    }
+    decide_unlock(&f.issuer, now).map_err(|r| match r.code {
+        codes::ENTRANCE_IN_LOCKDOWN | codes::ENTRANCE_NOT_CLOUD_KEY_ENABLED => r,
+        _ => Refusal {
+            code: codes::GUEST_LINK_ISSUER_LOST_ACCESS,
+            message: format!("The person who shared this link can no longer open this door ({}).", r.code),
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +285,37 @@ mod tests {
             decide_unlock(&f, t("2026-12-31T00:00:00Z")).map_err(|r| r.code),
             Err(codes::ACCESS_ENDED)
         );
+    }
+
+    #[test]
+    fn guest_links_never_grant_more_than_the_issuer_has() {
+        use ajar_protocol::GuestLinkState as S;
+        let now = t("2026-06-01T12:00:00Z");
+        let ok = GuestUnlockFacts { link_state: S::Active, entrance_in_link: true, issuer: ok_facts() };
+        assert_eq!(decide_guest_unlock(&ok, now), Ok(()));
+        for (state, code) in [
+            (S::Revoked, codes::GUEST_LINK_REVOKED),
+            (S::UsedUp, codes::GUEST_LINK_USED_UP),
+            (S::Expired, codes::GUEST_LINK_EXPIRED),
+            (S::Scheduled, codes::GUEST_LINK_NOT_YET_VALID),
+        ] {
+            let f = GuestUnlockFacts { link_state: state, ..ok.clone() };
+            assert_eq!(decide_guest_unlock(&f, now).map_err(|r| r.code), Err(code));
+        }
+        let f = GuestUnlockFacts { entrance_in_link: false, ..ok.clone() };
+        assert_eq!(decide_guest_unlock(&f, now).map_err(|r| r.code), Err(codes::GUEST_LINK_ENTRANCE_NOT_SHARED));
+        let mut f = ok.clone();
+        f.issuer.user_deleted = true;
+        assert_eq!(decide_guest_unlock(&f, now).map_err(|r| r.code), Err(codes::GUEST_LINK_ISSUER_LOST_ACCESS));
+        let mut f = ok.clone();
+        f.issuer.entrance_in_grant = false;
+        assert_eq!(decide_guest_unlock(&f, now).map_err(|r| r.code), Err(codes::GUEST_LINK_ISSUER_LOST_ACCESS));
+        let mut f = ok.clone();
+        f.issuer.window = TimeWindow::new(t("2026-01-01T00:00:00Z"), Some(now)).expect("window");
+        assert_eq!(decide_guest_unlock(&f, now).map_err(|r| r.code), Err(codes::GUEST_LINK_ISSUER_LOST_ACCESS));
+        let mut f = ok;
+        f.issuer.entrance_in_lockdown = true;
+        assert_eq!(decide_guest_unlock(&f, now).map_err(|r| r.code), Err(codes::ENTRANCE_IN_LOCKDOWN));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod authz;
+pub mod clock;
 pub mod demo;
 pub mod drivers;
 pub mod error;
@@ -30,6 +31,11 @@ pub struct Config {
     pub bootstrap_api_key: Option<String>,
     pub default_pulse_ms: u32,
     pub max_body_bytes: usize,
+    /// Longest window a guest link may have.
+    pub guest_link_max_days: u32,
+    /// Guest unlocks allowed per link: burst, then per minute.
+    pub guest_unlock_burst: u32,
+    pub guest_unlocks_per_minute: u32,
 }
 
 impl Default for Config {
@@ -42,6 +48,9 @@ impl Default for Config {
             bootstrap_api_key: None,
             default_pulse_ms: 5000,
             max_body_bytes: 64 * 1024,
+            guest_link_max_days: 31,
+            guest_unlock_burst: 10,
+            guest_unlocks_per_minute: 30,
         }
     }
 }
@@ -52,12 +61,15 @@ pub struct RuntimeConfig {
     pub public_url: String,
     pub default_pulse_ms: u32,
     pub max_body_bytes: usize,
+    pub guest_link_max_days: u32,
 }
 
 /// Shared state of the running server.
 #[derive(Debug)]
 pub struct AppState {
     pub store: Store,
+    pub clock: Arc<dyn clock::Clock>,
+    pub limits: api::guest::Limits,
     pub driver: Arc<dyn DoorDriver>,
     pub config: RuntimeConfig,
     pub openapi: String,
@@ -113,8 +125,39 @@ pub fn check_api_key_shape(key: &str) -> Result<(), StartError> {
     Ok(())
 }
 
+/// A started server: its address and state; `serve` runs it until `shutdown` resolves.
+#[derive(Debug)]
+pub struct Started {
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub state: Arc<AppState>,
+    listener: TcpListener,
+}
+
+impl Started {
+    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
+        let store = self.state.store.clone();
+        axum::serve(
+            self.listener,
+            api::router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(StartError::Serve)?;
+        tracing::info!("shutting down: finishing queued writes");
+        store.close();
+        Ok(())
+    }
+}
+
 /// Starts the server and serves until SIGINT/SIGTERM.
 pub async fn run(config: Config) -> Result<(), StartError> {
+    let started = start(config, Arc::new(clock::SystemClock)).await?;
+    started.serve(shutdown_signal()).await
+}
+
+/// Opens the database, applies `--demo` and the bootstrap key, and binds the listener.
+pub async fn start(config: Config, clock: Arc<dyn clock::Clock>) -> Result<Started, StartError> {
     if let Some(k) = &config.bootstrap_api_key {
         check_api_key_shape(k)?;
     }
@@ -164,12 +207,15 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 
     let state = Arc::new(AppState {
         store: store.clone(),
+        clock,
+        limits: api::guest::Limits::new(config.guest_unlock_burst, config.guest_unlocks_per_minute),
         driver: Arc::new(SimulatedDriver::default()),
         openapi: api::openapi::document(&public_url).to_string(),
         config: RuntimeConfig {
             public_url: public_url.clone(),
             default_pulse_ms: config.default_pulse_ms,
             max_body_bytes: config.max_body_bytes,
+            guest_link_max_days: config.guest_link_max_days,
         },
     });
     if let Some(d) = demo {
@@ -178,14 +224,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     // Tests and scripts wait for this exact line.
     println!("ajar-server listening on http://{addr}");
     tracing::info!(%addr, %public_url, data_dir = %config.data_dir.display(), "ajar-server started");
-
-    axum::serve(listener, api::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartError::Serve)?;
-    tracing::info!("shutting down: finishing queued writes");
-    store.close();
-    Ok(())
+    Ok(Started { addr, public_url, state, listener })
 }
 
 async fn shutdown_signal() {

@@ -35,6 +35,7 @@ async fn snapshot(srv: &Server, key: &str) -> Value {
         ("/events/list", json!({"limit": 1000}), "events"),
         ("/client_sessions/list", json!({}), "client_sessions"),
         ("/api_keys/list", json!({}), "api_keys"),
+        ("/guest_links/list", json!({}), "guest_links"),
     ] {
         let mut v = srv.ok(path, key, body).await[field].clone();
         // Live door state may change with time; it is not what isolation is about.
@@ -108,6 +109,11 @@ async fn workspace_b_cannot_see_or_touch_workspace_a() {
     let api_key = s(&key["api_key"]["api_key_id"]);
     let ev = srv.ok("/events/list", &a, json!({"limit": 1})).await;
     let event = s(&ev["events"][0]["event_id"]);
+    let ends = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let link = srv
+        .ok("/guest_links/create", &a, json!({"user_identity_id": fa.user, "acs_entrance_ids": [fa.doors[0]], "description": "A's guest", "ends_at": ends}))
+        .await;
+    let link = s(&link["guest_link"]["guest_link_id"]);
     let site = srv
         .ok("/acs/systems/get", &a, json!({"acs_system_id": fa.site}))
         .await;
@@ -341,6 +347,13 @@ async fn workspace_b_cannot_see_or_touch_workspace_a() {
             "404",
         ),
         ("/api_keys/revoke", json!({"api_key_id": api_key}), "404"),
+        ("/guest_links/create", json!({"user_identity_id": fa.user, "acs_entrance_ids": [fb.doors[0]], "description": "x", "ends_at": ends}), "404"),
+        ("/guest_links/create", json!({"user_identity_id": fb.user, "acs_entrance_ids": [fa.doors[0]], "description": "x", "ends_at": ends}), "404"),
+        ("/guest_links/create", json!({"access_method_id": fa.method, "acs_entrance_ids": [fa.doors[0]], "description": "x", "ends_at": ends}), "404"),
+        ("/guest_links/get", json!({"guest_link_id": link}), "404"),
+        ("/guest_links/list", json!({"issuer_user_identity_id": fa.user}), "empty"),
+        ("/guest_links/list", json!({"acs_entrance_id": fa.doors[0]}), "empty"),
+        ("/guest_links/revoke", json!({"guest_link_id": link}), "404"),
     ];
 
     for (path, body, expect) in &cases {

@@ -3,10 +3,12 @@
 //! of the request, parses the query string (GET/DELETE) or JSON body (POST/PATCH), validates it
 //! against the route's parameters and calls the handler. Every failure is a Seam error envelope.
 
+pub mod guest;
 pub mod handlers;
 pub mod openapi;
 pub mod query;
 pub mod spec;
+pub mod unlock;
 pub mod validate;
 
 use std::sync::Arc;
@@ -42,6 +44,7 @@ pub fn router(app: Arc<AppState>) -> Router {
     Router::new()
         .route("/health", get(health).head(health))
         .route("/openapi.json", get(openapi_json))
+        .merge(guest::routes())
         .fallback(dispatch)
         .with_state(app)
 }
@@ -166,11 +169,12 @@ async fn handle(
             Some(k.to_owned())
         }
     };
+    let now = app.clock.now();
     let ctx = Ctx {
         app,
         caller,
         idempotency_key,
-        now: Utc::now(),
+        now,
         route,
         input: input.clone(),
     };
@@ -222,7 +226,7 @@ async fn authenticate(app: &AppState, headers: &HeaderMap) -> ApiResult<Caller> 
     if token.len() > 200 {
         return Err(ApiError::unauthorized("Invalid or revoked credentials"));
     }
-    let now = Utc::now();
+    let now = app.clock.now();
     let found = app
         .store
         .read(move |c| {

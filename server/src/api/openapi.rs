@@ -265,7 +265,7 @@ fn schemas() -> Value {
             "event_id": uuid, "event_type": s, "workspace_id": uuid, "created_at": time, "occurred_at": time,
             "connected_account_id": uuid, "acs_system_id": uuid, "acs_entrance_id": uuid, "user_identity_id": uuid,
             "access_grant_id": uuid, "access_grant_ids": arr(uuid.clone()), "access_method_id": uuid, "action_attempt_id": uuid,
-            "action_type": s, "status": s, "method": s, "client_session_id": uuid, "api_key_id": uuid, "error_code": s,
+            "action_type": s, "status": s, "method": s, "client_session_id": uuid, "api_key_id": uuid, "guest_link_id": uuid, "error_code": s,
             "error_message": s, "actor_type": s, "actor_id": uuid
         }), &["event_id", "event_type", "workspace_id", "created_at", "occurred_at"]),
         "client_session": obj(json!({
@@ -275,6 +275,18 @@ fn schemas() -> Value {
             "user_identity_id": {"type": "string", "format": "uuid", "nullable": true}, "revoked_at": ntime
         }), &["client_session_id", "workspace_id", "created_at", "expires_at", "token", "user_identifier_key", "device_count",
               "connected_account_ids", "connect_webview_ids", "user_identity_ids"]),
+        "guest_link": obj(json!({
+            "guest_link_id": uuid, "workspace_id": uuid, "issuer_user_identity_id": uuid, "issuer_display_name": s,
+            "access_method_id": uuid, "acs_entrance_ids": arr(uuid.clone()), "description": s, "starts_at": time,
+            "ends_at": time, "time_zone": s, "max_unlock_count": {"type": "integer", "nullable": true},
+            "unlock_count": {"type": "integer"}, "last_unlocked_at": ntime, "view_count": {"type": "integer"},
+            "last_viewed_at": ntime, "created_at": time, "revoked_at": ntime,
+            "state": {"type": "string", "enum": ["active", "scheduled", "expired", "revoked", "used_up"]},
+            "url": {"type": "string", "description": "The guest URL; only in the answer to guest_links/create."},
+            "webhook_urls": arr(obj(json!({"acs_entrance_id": uuid, "display_name": s, "url": s}), &["acs_entrance_id", "display_name", "url"]))
+        }), &["guest_link_id", "workspace_id", "issuer_user_identity_id", "issuer_display_name", "access_method_id",
+              "acs_entrance_ids", "description", "starts_at", "ends_at", "time_zone", "max_unlock_count", "unlock_count",
+              "last_unlocked_at", "view_count", "last_viewed_at", "created_at", "revoked_at", "state"]),
         "api_key": obj(json!({
             "api_key_id": uuid, "workspace_id": uuid, "name": s, "created_at": time, "revoked_at": ntime, "token_prefix": s,
             "token": {"type": "string", "description": "The key itself; only in the answer to api_keys/create."}

@@ -743,6 +743,21 @@ pub static ROUTES: &[Route] = &[
         Resp::Ok,
         h::sessions::revoke
     ),
+    // ---- guest links (Ajar) ----
+    route!("/guest_links/create", Create, Any, "guest_links",
+        "Share entrances with a guest by link; the URL and webhook URLs are in this answer only (Ajar)",
+        [p("user_identity_id", Ty::Uuid), p("access_method_id", Ty::Uuid), req("acs_entrance_ids", UUIDS),
+         req("description", Ty::Str), p("starts_at", Ty::Str), req("ends_at", Ty::Str), p("max_unlock_count", Ty::Int)],
+        NONE, Resp::One("guest_link", "guest_link"), h::guest_links::create),
+    route!("/guest_links/get", Read, Any, "guest_links", "Get a guest link, with its uses (Ajar)",
+        [req("guest_link_id", Ty::Uuid)], NONE, Resp::One("guest_link", "guest_link"), h::guest_links::get),
+    route!("/guest_links/list", Read, Any, "guest_links", "List guest links by issuer, entrance or state (Ajar)",
+        [p("issuer_user_identity_id", Ty::Uuid), p("acs_entrance_id", Ty::Uuid),
+         p("state", Ty::Enum(&["active", "scheduled", "expired", "revoked", "used_up"])), PAGE[0], PAGE[1]],
+        NONE, Resp::Paged("guest_links", "guest_link"), h::guest_links::list),
+    route!("/guest_links/revoke", Action, Any, "guest_links", "Revoke a guest link at once (Ajar)",
+        [req("guest_link_id", Ty::Uuid)], NONE, Resp::Ok, h::guest_links::revoke),
+
     // ---- API keys (Ajar) ----
     route!(
         "/api_keys/create",

@@ -14,8 +14,8 @@ pub fn append(conn: &Connection, e: &Event) -> StoreResult<()> {
     let s = |u: Option<Uuid>| u.map(|u| u.to_string());
     conn.prepare_cached(
         "INSERT INTO events (id, workspace_id, event_type, occurred_at, user_identity_id, acs_entrance_id, acs_system_id,
-            access_grant_id, access_method_id, action_attempt_id, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            access_grant_id, access_method_id, action_attempt_id, guest_link_id, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         e.event_id.to_string(),
@@ -28,6 +28,7 @@ pub fn append(conn: &Connection, e: &Event) -> StoreResult<()> {
         s(e.access_grant_id),
         s(e.access_method_id),
         s(e.action_attempt_id),
+        s(e.guest_link_id),
         body
     ])?;
     Ok(())

@@ -10,6 +10,7 @@ pub mod attempts;
 pub mod entrances;
 pub mod events;
 pub mod grants;
+pub mod guest_links;
 pub mod keys;
 pub mod schema;
 pub mod sessions;

@@ -168,6 +168,43 @@ CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+"#, r#"
+CREATE TABLE guest_links (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    token_hash TEXT NOT NULL UNIQUE,
+    issuer_user_identity_id TEXT NOT NULL REFERENCES user_identities(id),
+    access_method_id TEXT NOT NULL REFERENCES access_methods(id),
+    description TEXT NOT NULL,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    time_zone TEXT NOT NULL,
+    max_unlock_count INTEGER,
+    unlock_count INTEGER NOT NULL DEFAULT 0,
+    last_unlocked_at INTEGER,
+    view_count INTEGER NOT NULL DEFAULT 0,
+    last_viewed_at INTEGER,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    CHECK (ends_at > starts_at),
+    CHECK (max_unlock_count IS NULL OR unlock_count <= max_unlock_count)
+);
+CREATE INDEX guest_links_ws ON guest_links(workspace_id, seq);
+CREATE INDEX guest_links_issuer ON guest_links(workspace_id, issuer_user_identity_id);
+
+CREATE TABLE guest_link_entrances (
+    guest_link_id TEXT NOT NULL REFERENCES guest_links(id),
+    acs_entrance_id TEXT NOT NULL REFERENCES acs_entrances(id),
+    workspace_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    webhook_token_hash TEXT NOT NULL UNIQUE,
+    PRIMARY KEY (guest_link_id, acs_entrance_id)
+) WITHOUT ROWID;
+CREATE INDEX guest_link_entrances_entrance ON guest_link_entrances(acs_entrance_id);
+
+ALTER TABLE events ADD COLUMN guest_link_id TEXT;
+CREATE INDEX events_guest_link ON events(workspace_id, guest_link_id);
 "#];
 
 /// The schema version this build writes.

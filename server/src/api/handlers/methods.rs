@@ -5,19 +5,16 @@
 use std::collections::BTreeSet;
 
 use ajar_protocol::requests::*;
-use ajar_protocol::{
-    ActionAttempt, ActionAttemptError, ActionAttemptStatus, TimeWindow, UnlockResult,
-};
 use rusqlite::types::Value as Sql;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{event, ok, one, paged, parse, required};
-use crate::api::Ctx;
-use crate::authz::{decide_unlock, UnlockFacts};
+use crate::api::{unlock, Ctx};
+use crate::authz::decide_unlock;
 use crate::error::{ApiError, ApiResult};
 use crate::store::sql::{page_args, Filter};
-use crate::store::{attempts, entrances, events, grants};
+use crate::store::{entrances, events, grants};
 
 fn scope(ctx: &Ctx) -> Filter {
     let mut f = Filter::workspace("m.workspace_id", ctx.caller.workspace_id);
@@ -144,148 +141,36 @@ pub async fn get_related(ctx: Ctx, body: Value) -> ApiResult<Value> {
     Ok(json!({ "batch": out, "ok": true }))
 }
 
-/// What the unlock transaction decided, and whether the door must now be opened.
-struct Outcome {
-    attempt: ActionAttempt,
-    open: Option<(Uuid, u32)>,
-}
-
 pub async fn unlock_door(ctx: Ctx, body: Value) -> ApiResult<Value> {
     let r: AccessMethodsUnlockDoor = parse(body)?;
     let method_id = required(r.access_method_id, "access_method_id")?;
     let entrance_id = required(r.acs_entrance_id, "acs_entrance_id")?;
-    let ws = ctx.caller.workspace_id;
     let caller = ctx.caller;
     let now = ctx.now;
-    let idem = ctx.idempotency_key.clone();
-    let fingerprint = format!("unlock_door:{method_id}:{entrance_id}");
-    let base = event(&ctx, "lock.unlocked");
+    let plan = unlock::Plan {
+        ws: ctx.caller.workspace_id,
+        method_id,
+        entrance_id,
+        idempotency_key: ctx.idempotency_key.clone(),
+        fingerprint: format!("unlock_door:{method_id}:{entrance_id}"),
+        event: event(&ctx, "lock.unlocked"),
+        guest_link_id: None,
+    };
     let outcome = ctx
         .app
         .store
         .write(move |c| {
-            if let Some(key) = idem.as_deref() {
-                if let Some(prev) = attempts::by_idempotency_key(c, ws, key)? {
-                    if prev.request_fingerprint.as_deref() != Some(fingerprint.as_str()) {
-                        return Err(ApiError::new(
-                            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                            ajar_protocol::error::codes::IDEMPOTENCY_KEY_REUSED,
-                            "This Idempotency-Key was already used for a different request",
-                        )
-                        .into());
-                    }
-                    return Ok(Outcome {
-                        attempt: prev.attempt,
-                        open: None,
-                    });
+            unlock::execute(c, plan, now, |c, facts, entrance| {
+                if !caller.may_use_key_of(facts.user_identity_id) {
+                    return Err(ApiError::not_found("access_method", "access_method_id", method_id).into());
                 }
-            }
-            let facts = grants::method_facts(c, ws, method_id)?
-                .filter(|f| caller.may_use_key_of(f.user_identity_id))
-                .ok_or_else(|| {
-                    ApiError::not_found("access_method", "access_method_id", method_id)
-                })?;
-            let entrance = entrances::get(c, ws, entrance_id)?.ok_or_else(|| {
-                ApiError::not_found("acs_entrance", "acs_entrance_id", entrance_id)
-            })?;
-            let decision = decide_unlock(
-                &UnlockFacts {
-                    user_deleted: facts.user_deleted,
-                    method_revoked: facts.revoked,
-                    grant_deleted: facts.grant_deleted,
-                    method_mode: facts.mode.clone(),
-                    window: TimeWindow {
-                        starts_at: facts.starts_at,
-                        ends_at: facts.ends_at,
-                    },
-                    entrance_in_grant: grants::grant_has_entrance(
-                        c,
-                        facts.access_grant_id,
-                        entrance_id,
-                    )?,
-                    entrance_allows_cloud_key: entrance.can_unlock_with_cloud_key,
-                    entrance_in_lockdown: entrance.ajar_metadata.is_in_lockdown,
-                },
-                now,
-            );
-            let attempt_id = Uuid::new_v4();
-            let attempt = match &decision {
-                Ok(()) => ActionAttempt {
-                    action_attempt_id: attempt_id,
-                    action_type: "UNLOCK_DOOR".to_owned(),
-                    status: ActionAttemptStatus::Success,
-                    // The simulated driver confirms synchronously once told to open.
-                    result: Some(UnlockResult {
-                        was_confirmed_by_device: true,
-                    }),
-                    error: None,
-                },
-                Err(refusal) => ActionAttempt {
-                    action_attempt_id: attempt_id,
-                    action_type: "UNLOCK_DOOR".to_owned(),
-                    status: ActionAttemptStatus::Error,
-                    result: None,
-                    error: Some(ActionAttemptError {
-                        kind: refusal.code.to_owned(),
-                        message: refusal.message.clone(),
-                    }),
-                },
-            };
-            attempts::insert(
-                c,
-                ws,
-                &attempts::NewAttempt {
-                    attempt: &attempt,
-                    access_method_id: method_id,
-                    acs_entrance_id: entrance_id,
-                    user_identity_id: Some(facts.user_identity_id),
-                    idempotency_key: idem.as_deref(),
-                    request_fingerprint: &fingerprint,
-                },
-                now,
-            )?;
-            let mut e = base;
-            e.user_identity_id = Some(facts.user_identity_id);
-            e.acs_entrance_id = Some(entrance_id);
-            e.acs_system_id = Some(entrance.acs_system_id);
-            e.access_method_id = Some(method_id);
-            e.access_grant_id = Some(facts.access_grant_id);
-            e.action_attempt_id = Some(attempt_id);
-            match decision {
-                Ok(()) => {
-                    let mut unlocked = e.clone();
-                    unlocked.method = Some("remote".to_owned());
-                    events::append(c, &unlocked)?;
-                    e.event_id = Uuid::new_v4();
-                    e.event_type = "action_attempt.unlock_door.succeeded".to_owned();
-                    e.action_type = Some("UNLOCK_DOOR".to_owned());
-                    e.status = Some("success".to_owned());
-                    events::append(c, &e)?;
-                    Ok(Outcome {
-                        attempt,
-                        open: Some((entrance_id, entrance.ajar_metadata.relock_pulse_ms)),
-                    })
-                }
-                Err(refusal) => {
-                    e.event_type = "action_attempt.unlock_door.failed".to_owned();
-                    e.action_type = Some("UNLOCK_DOOR".to_owned());
-                    e.status = Some("error".to_owned());
-                    e.error_code = Some(refusal.code.to_owned());
-                    e.error_message = Some(refusal.message);
-                    events::append(c, &e)?;
-                    Ok(Outcome {
-                        attempt,
-                        open: None,
-                    })
-                }
-            }
+                Ok(decide_unlock(&unlock::unlock_facts(c, facts, entrance)?, now))
+            })
         })
         .await?;
     // Committed: now, and only now, the door opens.
     if let Some((entrance, pulse_ms)) = outcome.open {
-        ctx.app
-            .driver
-            .unlock(entrance, pulse_ms, chrono::Utc::now());
+        ctx.app.driver.unlock(entrance, pulse_ms, ctx.app.clock.now());
     }
     Ok(one("action_attempt", &outcome.attempt))
 }

@@ -5,6 +5,7 @@ pub mod attempts;
 pub mod entrances;
 pub mod events;
 pub mod grants;
+pub mod guest_links;
 pub mod keys;
 pub mod methods;
 pub mod sessions;
