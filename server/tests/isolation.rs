@@ -347,12 +347,32 @@ async fn workspace_b_cannot_see_or_touch_workspace_a() {
             "404",
         ),
         ("/api_keys/revoke", json!({"api_key_id": api_key}), "404"),
-        ("/guest_links/create", json!({"user_identity_id": fa.user, "acs_entrance_ids": [fb.doors[0]], "description": "x", "ends_at": ends}), "404"),
-        ("/guest_links/create", json!({"user_identity_id": fb.user, "acs_entrance_ids": [fa.doors[0]], "description": "x", "ends_at": ends}), "404"),
-        ("/guest_links/create", json!({"access_method_id": fa.method, "acs_entrance_ids": [fa.doors[0]], "description": "x", "ends_at": ends}), "404"),
+        (
+            "/guest_links/create",
+            json!({"user_identity_id": fa.user, "acs_entrance_ids": [fb.doors[0]], "description": "x", "ends_at": ends}),
+            "404",
+        ),
+        (
+            "/guest_links/create",
+            json!({"user_identity_id": fb.user, "acs_entrance_ids": [fa.doors[0]], "description": "x", "ends_at": ends}),
+            "404",
+        ),
+        (
+            "/guest_links/create",
+            json!({"access_method_id": fa.method, "acs_entrance_ids": [fa.doors[0]], "description": "x", "ends_at": ends}),
+            "404",
+        ),
         ("/guest_links/get", json!({"guest_link_id": link}), "404"),
-        ("/guest_links/list", json!({"issuer_user_identity_id": fa.user}), "empty"),
-        ("/guest_links/list", json!({"acs_entrance_id": fa.doors[0]}), "empty"),
+        (
+            "/guest_links/list",
+            json!({"issuer_user_identity_id": fa.user}),
+            "empty",
+        ),
+        (
+            "/guest_links/list",
+            json!({"acs_entrance_id": fa.doors[0]}),
+            "empty",
+        ),
         ("/guest_links/revoke", json!({"guest_link_id": link}), "404"),
     ];
 

@@ -20,6 +20,7 @@ pub struct Server {
     pub data_dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
     pub http: reqwest::Client,
+    stop_inproc: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Server {
@@ -67,6 +68,40 @@ impl Server {
             data_dir: dir.to_owned(),
             _tmp: None,
             http: reqwest::Client::new(),
+            stop_inproc: None,
+        }
+    }
+
+    /// Runs the server inside the test process (real HTTP on 127.0.0.1), with an injected clock
+    /// and adjustable settings.
+    pub async fn start_inproc(
+        clock: std::sync::Arc<dyn ajar_server::clock::Clock>,
+        tune: impl FnOnce(&mut ajar_server::Config),
+    ) -> Server {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let mut config = ajar_server::Config {
+            listen: "127.0.0.1:0".into(),
+            data_dir: tmp.path().to_owned(),
+            bootstrap_api_key: Some(ADMIN_KEY.into()),
+            ..Default::default()
+        };
+        tune(&mut config);
+        let started = ajar_server::start(config, clock)
+            .await
+            .expect("start in process");
+        let url = format!("http://{}", started.addr);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(started.serve(async move {
+            let _ = rx.await;
+        }));
+        Server {
+            child: None,
+            url,
+            key: ADMIN_KEY.to_owned(),
+            data_dir: tmp.path().to_owned(),
+            _tmp: Some(tmp),
+            http: reqwest::Client::new(),
+            stop_inproc: Some(tx),
         }
     }
 
@@ -192,6 +227,9 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if let Some(tx) = self.stop_inproc.take() {
+            let _ = tx.send(());
+        }
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
