@@ -191,19 +191,35 @@ pub fn decide_guest_unlock(f: &GuestUnlockFacts, now: DateTime<Utc>) -> Result<(
     use ajar_protocol::GuestLinkState as S;
     match f.link_state {
         S::Revoked => return refuse(codes::GUEST_LINK_REVOKED, "This link has been revoked."),
-        S::UsedUp => return refuse(codes::GUEST_LINK_USED_UP, "This link has been used as many times as allowed."),
+        S::UsedUp => {
+            return refuse(
+                codes::GUEST_LINK_USED_UP,
+                "This link has been used as many times as allowed.",
+            )
+        }
         S::Expired => return refuse(codes::GUEST_LINK_EXPIRED, "This link has expired."),
-        S::Scheduled => return refuse(codes::GUEST_LINK_NOT_YET_VALID, "This link is not valid yet."),
+        S::Scheduled => {
+            return refuse(
+                codes::GUEST_LINK_NOT_YET_VALID,
+                "This link is not valid yet.",
+            )
+        }
         S::Active => {}
     }
     if !f.entrance_in_link {
-        return refuse(codes::GUEST_LINK_ENTRANCE_NOT_SHARED, "This door is not shared by this link.");
+        return refuse(
+            codes::GUEST_LINK_ENTRANCE_NOT_SHARED,
+            "This door is not shared by this link.",
+        );
     }
     decide_unlock(&f.issuer, now).map_err(|r| match r.code {
         codes::ENTRANCE_IN_LOCKDOWN | codes::ENTRANCE_NOT_CLOUD_KEY_ENABLED => r,
         _ => Refusal {
             code: codes::GUEST_LINK_ISSUER_LOST_ACCESS,
-            message: format!("The person who shared this link can no longer open this door ({}).", r.code),
+            message: format!(
+                "The person who shared this link can no longer open this door ({}).",
+                r.code
+            ),
         },
     })
 }
@@ -291,7 +307,11 @@ mod tests {
     fn guest_links_never_grant_more_than_the_issuer_has() {
         use ajar_protocol::GuestLinkState as S;
         let now = t("2026-06-01T12:00:00Z");
-        let ok = GuestUnlockFacts { link_state: S::Active, entrance_in_link: true, issuer: ok_facts() };
+        let ok = GuestUnlockFacts {
+            link_state: S::Active,
+            entrance_in_link: true,
+            issuer: ok_facts(),
+        };
         assert_eq!(decide_guest_unlock(&ok, now), Ok(()));
         for (state, code) in [
             (S::Revoked, codes::GUEST_LINK_REVOKED),
@@ -299,23 +319,44 @@ mod tests {
             (S::Expired, codes::GUEST_LINK_EXPIRED),
             (S::Scheduled, codes::GUEST_LINK_NOT_YET_VALID),
         ] {
-            let f = GuestUnlockFacts { link_state: state, ..ok.clone() };
+            let f = GuestUnlockFacts {
+                link_state: state,
+                ..ok.clone()
+            };
             assert_eq!(decide_guest_unlock(&f, now).map_err(|r| r.code), Err(code));
         }
-        let f = GuestUnlockFacts { entrance_in_link: false, ..ok.clone() };
-        assert_eq!(decide_guest_unlock(&f, now).map_err(|r| r.code), Err(codes::GUEST_LINK_ENTRANCE_NOT_SHARED));
+        let f = GuestUnlockFacts {
+            entrance_in_link: false,
+            ..ok.clone()
+        };
+        assert_eq!(
+            decide_guest_unlock(&f, now).map_err(|r| r.code),
+            Err(codes::GUEST_LINK_ENTRANCE_NOT_SHARED)
+        );
         let mut f = ok.clone();
         f.issuer.user_deleted = true;
-        assert_eq!(decide_guest_unlock(&f, now).map_err(|r| r.code), Err(codes::GUEST_LINK_ISSUER_LOST_ACCESS));
+        assert_eq!(
+            decide_guest_unlock(&f, now).map_err(|r| r.code),
+            Err(codes::GUEST_LINK_ISSUER_LOST_ACCESS)
+        );
         let mut f = ok.clone();
         f.issuer.entrance_in_grant = false;
-        assert_eq!(decide_guest_unlock(&f, now).map_err(|r| r.code), Err(codes::GUEST_LINK_ISSUER_LOST_ACCESS));
+        assert_eq!(
+            decide_guest_unlock(&f, now).map_err(|r| r.code),
+            Err(codes::GUEST_LINK_ISSUER_LOST_ACCESS)
+        );
         let mut f = ok.clone();
         f.issuer.window = TimeWindow::new(t("2026-01-01T00:00:00Z"), Some(now)).expect("window");
-        assert_eq!(decide_guest_unlock(&f, now).map_err(|r| r.code), Err(codes::GUEST_LINK_ISSUER_LOST_ACCESS));
+        assert_eq!(
+            decide_guest_unlock(&f, now).map_err(|r| r.code),
+            Err(codes::GUEST_LINK_ISSUER_LOST_ACCESS)
+        );
         let mut f = ok;
         f.issuer.entrance_in_lockdown = true;
-        assert_eq!(decide_guest_unlock(&f, now).map_err(|r| r.code), Err(codes::ENTRANCE_IN_LOCKDOWN));
+        assert_eq!(
+            decide_guest_unlock(&f, now).map_err(|r| r.code),
+            Err(codes::ENTRANCE_IN_LOCKDOWN)
+        );
     }
 
     #[test]

@@ -227,6 +227,19 @@ impl DemoInfo {
             tok = self.member_token,
             m = self.method_id
         ));
+        let shared: Vec<String> = self
+            .entrances
+            .iter()
+            .filter(|(_, _, ok)| *ok)
+            .take(2)
+            .map(|(id, _, _)| format!("\\\"{id}\\\""))
+            .collect();
+        s.push_str(&format!(
+            "  # {member} shares two doors with a guest for the next hour; open the \"url\" of the answer in any browser\n  curl -s -X POST {url}/guest_links/create -H 'Authorization: Bearer {tok}' -H 'Content-Type: application/json' -d \"{{\\\"acs_entrance_ids\\\": [{doors}], \\\"description\\\": \\\"Welcome! Ring twice.\\\", \\\"ends_at\\\": \\\"$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)\\\"}}\"\n",
+            member = self.member_name,
+            tok = self.member_token,
+            doors = shared.join(", ")
+        ));
         s.push_str(&format!(
             "  # the audit trail (admin)\n  curl -s '{url}/events/list?event_type=lock.unlocked' -H 'Authorization: Bearer {key}'\n",
             key = self.api_key

@@ -135,7 +135,10 @@ pub struct Started {
 }
 
 impl Started {
-    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
         let store = self.state.store.clone();
         axum::serve(
             self.listener,
@@ -224,7 +227,12 @@ pub async fn start(config: Config, clock: Arc<dyn clock::Clock>) -> Result<Start
     // Tests and scripts wait for this exact line.
     println!("ajar-server listening on http://{addr}");
     tracing::info!(%addr, %public_url, data_dir = %config.data_dir.display(), "ajar-server started");
-    Ok(Started { addr, public_url, state, listener })
+    Ok(Started {
+        addr,
+        public_url,
+        state,
+        listener,
+    })
 }
 
 async fn shutdown_signal() {

@@ -41,6 +41,15 @@ struct Cli {
     /// Relock pulse of new doors, in milliseconds.
     #[arg(long, env = "AJAR_DEFAULT_PULSE_MS", default_value_t = 5000)]
     default_pulse_ms: u32,
+    /// Longest window a guest link may have, in days.
+    #[arg(long, env = "AJAR_GUEST_LINK_MAX_DAYS", default_value_t = 31)]
+    guest_link_max_days: u32,
+    /// Guest unlocks allowed at once through one link…
+    #[arg(long, env = "AJAR_GUEST_UNLOCK_BURST", default_value_t = 10)]
+    guest_unlock_burst: u32,
+    /// …and then per minute.
+    #[arg(long, env = "AJAR_GUEST_UNLOCKS_PER_MINUTE", default_value_t = 30)]
+    guest_unlocks_per_minute: u32,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -133,6 +142,9 @@ fn serve(cli: Cli) -> Result<(), String> {
             .ok()
             .filter(|k| !k.is_empty()),
         default_pulse_ms: cli.default_pulse_ms,
+        guest_link_max_days: cli.guest_link_max_days,
+        guest_unlock_burst: cli.guest_unlock_burst,
+        guest_unlocks_per_minute: cli.guest_unlocks_per_minute,
         ..Config::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

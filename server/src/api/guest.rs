@@ -33,7 +33,8 @@ const PAGE_JS: &str = include_str!("../../assets/guest/app.js");
 const PAGE_CSS: &str = include_str!("../../assets/guest/app.css");
 
 /// Content-Security-Policy of every guest response: same-origin only, no inline code, no framing.
-pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
+pub const CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
      base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Generic Cell Rate Algorithm limiter keyed by `K`: `burst` requests at once, then one per
@@ -48,7 +49,11 @@ pub struct Gcra<K> {
 impl<K: std::hash::Hash + Eq + Clone> Gcra<K> {
     pub fn new(burst: u32, per_minute: u32) -> Self {
         let interval = Duration::from_millis(60_000 / u64::from(per_minute.max(1)));
-        Gcra { interval, burst: interval * burst.max(1), tat: Mutex::new(HashMap::new()) }
+        Gcra {
+            interval,
+            burst: interval * burst.max(1),
+            tat: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes one request's worth; false when the key is over its limit.
@@ -78,7 +83,10 @@ pub struct Limits {
 
 impl Limits {
     pub fn new(unlock_burst: u32, unlocks_per_minute: u32) -> Self {
-        Limits { unknown_token: Gcra::new(30, 60), unlocks: Gcra::new(unlock_burst, unlocks_per_minute) }
+        Limits {
+            unknown_token: Gcra::new(30, 60),
+            unlocks: Gcra::new(unlock_burst, unlocks_per_minute),
+        }
     }
 }
 
@@ -91,20 +99,41 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/g/app.css", get(style))
         .route("/g/api/view", post(view))
         .route("/g/api/unlock", post(unlock_entrance))
-        .route("/w/{token}", post(webhook).get(webhook_get).head(webhook_get))
+        .route(
+            "/w/{token}",
+            post(webhook).get(webhook_get).head(webhook_get),
+        )
 }
 
 /// Adds the guest security headers to any response.
 pub fn harden(resp: &mut Response) {
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
@@ -135,13 +164,23 @@ fn answer(result: ApiResult<Value>) -> Response {
 /// Refuses what a cross-site form or a non-JSON post could send (the guest API has no cookies,
 /// and a JSON content type forces a CORS preflight).
 fn same_site_json(headers: &HeaderMap) -> ApiResult<()> {
-    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|s| s == "cross-site" || s == "same-site") {
-        return Err(ApiError::forbidden("Guest requests must come from the guest page itself"));
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|s| s == "cross-site" || s == "same-site")
+    {
+        return Err(ApiError::forbidden(
+            "Guest requests must come from the guest page itself",
+        ));
     }
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
     if !json {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -164,7 +203,11 @@ fn plausible(token: &str) -> bool {
 /// One answer for every unknown token, so nothing can be learned from it.
 fn unknown(app: &AppState, ip: IpAddr) -> ApiError {
     if !app.limits.unknown_token.allow(&ip) {
-        return ApiError::new(StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED, "Too many attempts. Wait a minute.");
+        return ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::RATE_LIMITED,
+            "Too many attempts. Wait a minute.",
+        );
     }
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -178,20 +221,31 @@ async fn find_link(app: &AppState, ip: IpAddr, token: String) -> ApiResult<Guest
         return Err(unknown(app, ip));
     }
     let now = app.clock.now();
-    match app.store.read(move |c| guest_links::by_token(c, &token, now)).await? {
+    match app
+        .store
+        .read(move |c| guest_links::by_token(c, &token, now))
+        .await?
+    {
         Some(l) => Ok(l),
         None => Err(unknown(app, ip)),
     }
 }
 
-fn link_event(link: &GuestLink, event_type: &str, now: chrono::DateTime<chrono::Utc>, actor: &str) -> ajar_protocol::Event {
+fn link_event(
+    link: &GuestLink,
+    event_type: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: &str,
+) -> ajar_protocol::Event {
     ajar_protocol::Event {
         event_id: Uuid::new_v4(),
         event_type: event_type.to_owned(),
         workspace_id: link.workspace_id,
         created_at: now,
         occurred_at: now,
-        connected_account_id: Some(crate::store::workspaces::connected_account_id(link.workspace_id)),
+        connected_account_id: Some(crate::store::workspaces::connected_account_id(
+            link.workspace_id,
+        )),
         guest_link_id: Some(link.guest_link_id),
         user_identity_id: Some(link.issuer_user_identity_id),
         actor_type: Some(actor.to_owned()),
@@ -209,7 +263,12 @@ async fn view(
     answer(view_inner(app, peer.ip(), headers, body).await)
 }
 
-async fn view_inner(app: Arc<AppState>, ip: IpAddr, headers: HeaderMap, body: Bytes) -> ApiResult<Value> {
+async fn view_inner(
+    app: Arc<AppState>,
+    ip: IpAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Value> {
     same_site_json(&headers)?;
     let req = parse_body(&body)?;
     let link = find_link(&app, ip, req.token).await?;
@@ -218,7 +277,10 @@ async fn view_inner(app: Arc<AppState>, ip: IpAddr, headers: HeaderMap, body: By
     let id = link.guest_link_id;
     let ws = link.workspace_id;
     let doors = link.acs_entrance_ids.clone();
-    let showing = matches!(link.state, GuestLinkState::Active | GuestLinkState::Scheduled);
+    let showing = matches!(
+        link.state,
+        GuestLinkState::Active | GuestLinkState::Scheduled
+    );
     let found = app
         .store
         .write(move |c| {
@@ -253,7 +315,9 @@ async fn view_inner(app: Arc<AppState>, ip: IpAddr, headers: HeaderMap, body: By
         starts_at_local: format_in_zone(&link.starts_at, &link.time_zone),
         ends_at_local: format_in_zone(&link.ends_at, &link.time_zone),
         time_zone: link.time_zone.clone(),
-        uses_left: link.max_unlock_count.map(|m| m.saturating_sub(link.unlock_count)),
+        uses_left: link
+            .max_unlock_count
+            .map(|m| m.saturating_sub(link.unlock_count)),
         entrances,
     };
     Ok(json!({ "guest_link": v, "ok": true }))
@@ -269,7 +333,9 @@ async fn unlock_entrance(
         async {
             same_site_json(&headers)?;
             let req = parse_body(&body)?;
-            let entrance = req.acs_entrance_id.ok_or_else(|| ApiError::invalid_field("acs_entrance_id", "Required"))?;
+            let entrance = req
+                .acs_entrance_id
+                .ok_or_else(|| ApiError::invalid_field("acs_entrance_id", "Required"))?;
             let link = find_link(&app, peer.ip(), req.token).await?;
             guest_unlock(&app, link, entrance, &headers, "guest_link").await
         }
@@ -290,7 +356,10 @@ async fn webhook(
                 return Err(unknown(&app, peer.ip()));
             }
             let now = app.clock.now();
-            let found = app.store.read(move |c| guest_links::by_webhook_token(c, &token, now)).await?;
+            let found = app
+                .store
+                .read(move |c| guest_links::by_webhook_token(c, &token, now))
+                .await?;
             let Some((link, entrance)) = found else {
                 return Err(unknown(&app, peer.ip()));
             };
@@ -307,13 +376,20 @@ async fn webhook_get() -> Response {
         "This is a webhook URL: send POST to open the door. Opening it in a browser does nothing.",
     )
     .into_response();
-    resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+    resp.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
     harden(&mut resp);
     resp
 }
 
 /// Unlocks `entrance` through `link`, re-checking everything in the recording transaction.
-async fn guest_unlock(app: &Arc<AppState>, link: GuestLink, entrance: Uuid, headers: &HeaderMap, actor: &str) -> ApiResult<Value> {
+async fn guest_unlock(
+    app: &Arc<AppState>,
+    link: GuestLink,
+    entrance: Uuid,
+    headers: &HeaderMap,
+    actor: &str,
+) -> ApiResult<Value> {
     if !app.limits.unlocks.allow(&link.guest_link_id) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -323,8 +399,14 @@ async fn guest_unlock(app: &Arc<AppState>, link: GuestLink, entrance: Uuid, head
     }
     let key = match headers.get("idempotency-key").map(|v| v.to_str()) {
         None => None,
-        Some(Ok(k)) if !k.trim().is_empty() && k.len() <= 255 => Some(format!("guest:{}:{}", link.guest_link_id, k.trim())),
-        Some(_) => return Err(ApiError::invalid_input("Idempotency-Key must be 1 to 255 printable characters")),
+        Some(Ok(k)) if !k.trim().is_empty() && k.len() <= 255 => {
+            Some(format!("guest:{}:{}", link.guest_link_id, k.trim()))
+        }
+        Some(_) => {
+            return Err(ApiError::invalid_input(
+                "Idempotency-Key must be 1 to 255 printable characters",
+            ))
+        }
     };
     let now = app.clock.now();
     let link_id = link.guest_link_id;

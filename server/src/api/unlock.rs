@@ -3,7 +3,8 @@
 //! attempt and its events, all inside one writer job. The door opens only after commit.
 
 use ajar_protocol::{
-    AcsEntrance, ActionAttempt, ActionAttemptError, ActionAttemptStatus, Event, TimeWindow, UnlockResult,
+    AcsEntrance, ActionAttempt, ActionAttemptError, ActionAttemptStatus, Event, TimeWindow,
+    UnlockResult,
 };
 use rusqlite::Connection;
 use uuid::Uuid;
@@ -38,14 +39,25 @@ pub struct Outcome {
 }
 
 /// The issuer-side facts for the unlock rule.
-pub fn unlock_facts(c: &Connection, facts: &MethodFacts, entrance: &AcsEntrance) -> StoreResult<UnlockFacts> {
+pub fn unlock_facts(
+    c: &Connection,
+    facts: &MethodFacts,
+    entrance: &AcsEntrance,
+) -> StoreResult<UnlockFacts> {
     Ok(UnlockFacts {
         user_deleted: facts.user_deleted,
         method_revoked: facts.revoked,
         grant_deleted: facts.grant_deleted,
         method_mode: facts.mode.clone(),
-        window: TimeWindow { starts_at: facts.starts_at, ends_at: facts.ends_at },
-        entrance_in_grant: grants::grant_has_entrance(c, facts.access_grant_id, entrance.acs_entrance_id)?,
+        window: TimeWindow {
+            starts_at: facts.starts_at,
+            ends_at: facts.ends_at,
+        },
+        entrance_in_grant: grants::grant_has_entrance(
+            c,
+            facts.access_grant_id,
+            entrance.acs_entrance_id,
+        )?,
         entrance_allows_cloud_key: entrance.can_unlock_with_cloud_key,
         entrance_in_lockdown: entrance.ajar_metadata.is_in_lockdown,
     })
@@ -71,7 +83,11 @@ pub fn execute(
                 )
                 .into());
             }
-            return Ok(Outcome { attempt: prev.attempt, open: None, replayed: true });
+            return Ok(Outcome {
+                attempt: prev.attempt,
+                open: None,
+                replayed: true,
+            });
         }
     }
     let facts = grants::method_facts(c, ws, plan.method_id)?
@@ -86,7 +102,9 @@ pub fn execute(
             action_type: "UNLOCK_DOOR".to_owned(),
             status: ActionAttemptStatus::Success,
             // The simulated driver confirms synchronously once told to open.
-            result: Some(UnlockResult { was_confirmed_by_device: true }),
+            result: Some(UnlockResult {
+                was_confirmed_by_device: true,
+            }),
             error: None,
         },
         Err(refusal) => ActionAttempt {
@@ -94,7 +112,10 @@ pub fn execute(
             action_type: "UNLOCK_DOOR".to_owned(),
             status: ActionAttemptStatus::Error,
             result: None,
-            error: Some(ActionAttemptError { kind: refusal.code.to_owned(), message: refusal.message.clone() }),
+            error: Some(ActionAttemptError {
+                kind: refusal.code.to_owned(),
+                message: refusal.message.clone(),
+            }),
         },
     };
     attempts::insert(
@@ -146,7 +167,11 @@ pub fn execute(
             e.error_code = Some(refusal.code.to_owned());
             e.error_message = Some(refusal.message);
             events::append(c, &e)?;
-            Ok(Outcome { attempt, open: None, replayed: false })
+            Ok(Outcome {
+                attempt,
+                open: None,
+                replayed: false,
+            })
         }
     }
 }

@@ -40,20 +40,28 @@ pub fn state_at(
 }
 
 /// SQL condition selecting links in `state` at `now` (same order of precedence as [`state_at`]).
-pub fn state_condition(state: GuestLinkState, now: DateTime<Utc>) -> (String, Vec<rusqlite::types::Value>) {
+pub fn state_condition(
+    state: GuestLinkState,
+    now: DateTime<Utc>,
+) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value::Integer;
     let n = ms(now);
     let used_up = "(l.max_unlock_count IS NOT NULL AND l.unlock_count >= l.max_unlock_count)";
     match state {
         GuestLinkState::Revoked => ("l.revoked_at IS NOT NULL".into(), vec![]),
         GuestLinkState::UsedUp => (format!("l.revoked_at IS NULL AND {used_up}"), vec![]),
-        GuestLinkState::Expired => (format!("l.revoked_at IS NULL AND NOT {used_up} AND l.ends_at <= ?"), vec![Integer(n)]),
+        GuestLinkState::Expired => (
+            format!("l.revoked_at IS NULL AND NOT {used_up} AND l.ends_at <= ?"),
+            vec![Integer(n)],
+        ),
         GuestLinkState::Scheduled => (
             format!("l.revoked_at IS NULL AND NOT {used_up} AND l.ends_at > ? AND l.starts_at > ?"),
             vec![Integer(n), Integer(n)],
         ),
         GuestLinkState::Active => (
-            format!("l.revoked_at IS NULL AND NOT {used_up} AND l.ends_at > ? AND l.starts_at <= ?"),
+            format!(
+                "l.revoked_at IS NULL AND NOT {used_up} AND l.ends_at > ? AND l.starts_at <= ?"
+            ),
             vec![Integer(n), Integer(n)],
         ),
     }
@@ -122,7 +130,12 @@ pub struct LinkSecrets {
     pub webhook_tokens: Vec<(Uuid, String)>,
 }
 
-pub fn create(conn: &Connection, ws: Uuid, n: &NewLink, now: DateTime<Utc>) -> StoreResult<(GuestLink, LinkSecrets)> {
+pub fn create(
+    conn: &Connection,
+    ws: Uuid,
+    n: &NewLink,
+    now: DateTime<Utc>,
+) -> StoreResult<(GuestLink, LinkSecrets)> {
     let id = Uuid::new_v4();
     let token = secrets::random_base62(43);
     conn.execute(
@@ -153,26 +166,61 @@ pub fn create(conn: &Connection, ws: Uuid, n: &NewLink, now: DateTime<Utc>) -> S
         )?;
         webhook_tokens.push((*e, wt));
     }
-    let link = get(conn, ws, id, now)?.ok_or_else(|| ApiError::not_found("guest_link", "guest_link_id", id))?;
-    Ok((link, LinkSecrets { token, webhook_tokens }))
+    let link = get(conn, ws, id, now)?
+        .ok_or_else(|| ApiError::not_found("guest_link", "guest_link_id", id))?;
+    Ok((
+        link,
+        LinkSecrets {
+            token,
+            webhook_tokens,
+        },
+    ))
 }
 
-pub fn get(conn: &Connection, ws: Uuid, id: Uuid, now: DateTime<Utc>) -> StoreResult<Option<GuestLink>> {
-    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE l.workspace_id = ?1 AND l.id = ?2"))?;
-    match stmt.query_row([ws.to_string(), id.to_string()], |r| from_row(r, now)).optional()? {
+pub fn get(
+    conn: &Connection,
+    ws: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<GuestLink>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("{SELECT} WHERE l.workspace_id = ?1 AND l.id = ?2"))?;
+    match stmt
+        .query_row([ws.to_string(), id.to_string()], |r| from_row(r, now))
+        .optional()?
+    {
         Some(l) => Ok(Some(complete(conn, l)?)),
         None => Ok(None),
     }
 }
 
-pub fn list(conn: &Connection, filter: &Filter, limit: u32, after: i64, now: DateTime<Utc>) -> StoreResult<Page<GuestLink>> {
-    let page = paged(conn, SELECT, filter, "l.seq", limit, after, |r| Ok((r.get("seq")?, from_row(r, now)?)))?;
-    let items = page.items.into_iter().map(|l| complete(conn, l)).collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page { items, next_cursor: page.next_cursor })
+pub fn list(
+    conn: &Connection,
+    filter: &Filter,
+    limit: u32,
+    after: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<Page<GuestLink>> {
+    let page = paged(conn, SELECT, filter, "l.seq", limit, after, |r| {
+        Ok((r.get("seq")?, from_row(r, now)?))
+    })?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|l| complete(conn, l))
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    })
 }
 
 /// The link whose guest token hashes to `hash`, in any workspace (the token is the authority).
-pub fn by_token(conn: &Connection, token: &str, now: DateTime<Utc>) -> StoreResult<Option<GuestLink>> {
+pub fn by_token(
+    conn: &Connection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<GuestLink>> {
     let hash = secrets::hash_token(token);
     let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE l.token_hash = ?1"))?;
     match stmt.query_row([hash], |r| from_row(r, now)).optional()? {
@@ -182,13 +230,19 @@ pub fn by_token(conn: &Connection, token: &str, now: DateTime<Utc>) -> StoreResu
 }
 
 /// The link and entrance a webhook token belongs to.
-pub fn by_webhook_token(conn: &Connection, token: &str, now: DateTime<Utc>) -> StoreResult<Option<(GuestLink, Uuid)>> {
+pub fn by_webhook_token(
+    conn: &Connection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<(GuestLink, Uuid)>> {
     let hash = secrets::hash_token(token);
     let found: Option<(String, String)> = conn
         .prepare_cached("SELECT guest_link_id, acs_entrance_id FROM guest_link_entrances WHERE webhook_token_hash = ?1")?
         .query_row([hash], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some((link, entrance)) = found else { return Ok(None) };
+    let Some((link, entrance)) = found else {
+        return Ok(None);
+    };
     let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE l.id = ?1"))?;
     let link = stmt.query_row([link], |r| from_row(r, now)).optional()?;
     match (link, Uuid::parse_str(&entrance)) {
@@ -212,7 +266,9 @@ pub fn record_unlock(conn: &Connection, id: Uuid, now: DateTime<Utc>) -> StoreRe
 }
 
 pub fn record_view(conn: &Connection, id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE guest_links SET view_count = view_count + 1, last_viewed_at = ?2 WHERE id = ?1")?
-        .execute(params![id.to_string(), ms(now)])?;
+    conn.prepare_cached(
+        "UPDATE guest_links SET view_count = view_count + 1, last_viewed_at = ?2 WHERE id = ?1",
+    )?
+    .execute(params![id.to_string(), ms(now)])?;
     Ok(())
 }

@@ -7,7 +7,8 @@ use rusqlite::Connection;
 use super::{StoreError, StoreResult};
 
 /// Migrations in order; entry `i` moves the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE workspaces (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -168,7 +169,8 @@ CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-"#, r#"
+"#,
+    r#"
 CREATE TABLE guest_links (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -205,7 +207,8 @@ CREATE INDEX guest_link_entrances_entrance ON guest_link_entrances(acs_entrance_
 
 ALTER TABLE events ADD COLUMN guest_link_id TEXT;
 CREATE INDEX events_guest_link ON events(workspace_id, guest_link_id);
-"#];
+"#,
+];
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

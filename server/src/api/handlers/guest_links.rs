@@ -14,7 +14,7 @@ use rusqlite::Connection;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{event, name_field, one, ok, paged, parse, required};
+use super::{event, name_field, ok, one, paged, parse, required};
 use crate::api::Ctx;
 use crate::authz::{Actor, Caller};
 use crate::error::{ApiError, ApiResult};
@@ -34,13 +34,19 @@ fn scope(ctx: &Ctx) -> Filter {
 /// Who issues the link, from the caller and the request.
 fn issuer_of(caller: &Caller, named_user: Option<Uuid>) -> ApiResult<Option<Uuid>> {
     match caller.actor {
-        Actor::ClientSession { user_identity_id, role: Role::Member, .. } => match named_user {
+        Actor::ClientSession {
+            user_identity_id,
+            role: Role::Member,
+            ..
+        } => match named_user {
             Some(u) if u != user_identity_id => Err(ApiError::forbidden(
                 "Members share their own cloud key only; leave user_identity_id out",
             )),
             _ => Ok(Some(user_identity_id)),
         },
-        Actor::ClientSession { user_identity_id, .. } => Ok(Some(named_user.unwrap_or(user_identity_id))),
+        Actor::ClientSession {
+            user_identity_id, ..
+        } => Ok(Some(named_user.unwrap_or(user_identity_id))),
         Actor::ApiKey { .. } => Ok(named_user),
     }
 }
@@ -66,12 +72,18 @@ fn choose_key(
             let mut f = Filter::workspace("m.workspace_id", ws);
             f.eq("g.user_identity_id", issuer.to_string());
             f.eq("m.mode", "cloud_key".to_owned());
-            grants::method_list(c, &f, 1000, 0)?.items.into_iter().map(|r| r.method.access_method_id).collect()
+            grants::method_list(c, &f, 1000, 0)?
+                .items
+                .into_iter()
+                .map(|r| r.method.access_method_id)
+                .collect()
         }
     };
     let mut best: Option<(usize, Value)> = None;
     for m in candidates {
-        let Some(facts) = grants::method_facts(c, ws, m)? else { continue };
+        let Some(facts) = grants::method_facts(c, ws, m)? else {
+            continue;
+        };
         if facts.user_identity_id != issuer {
             if named_method.is_some() {
                 return Err(ApiError::not_found("access_method", "access_method_id", m).into());
@@ -82,7 +94,11 @@ fn choose_key(
             continue;
         }
         let covered = grants::entrance_ids(c, facts.access_grant_id)?;
-        let missing: Vec<Uuid> = doors.iter().filter(|d| !covered.contains(d)).copied().collect();
+        let missing: Vec<Uuid> = doors
+            .iter()
+            .filter(|d| !covered.contains(d))
+            .copied()
+            .collect();
         let window_ok = starts_at >= facts.starts_at && facts.ends_at.is_none_or(|e| ends_at <= e);
         if missing.is_empty() && window_ok {
             return Ok(m);
@@ -106,8 +122,14 @@ fn choose_key(
             None => "The issuer has no live cloud key, so cannot share doors".to_owned(),
             Some((_, d)) => {
                 let mut parts = Vec::new();
-                if d["acs_entrance_ids_not_covered"].as_array().is_some_and(|a| !a.is_empty()) {
-                    parts.push(format!("the issuer's cloud key does not open {}", d["acs_entrance_ids_not_covered"]));
+                if d["acs_entrance_ids_not_covered"]
+                    .as_array()
+                    .is_some_and(|a| !a.is_empty())
+                {
+                    parts.push(format!(
+                        "the issuer's cloud key does not open {}",
+                        d["acs_entrance_ids_not_covered"]
+                    ));
                 }
                 if d["window_outside_issuer_access"] == true {
                     parts.push(format!(
@@ -116,7 +138,10 @@ fn choose_key(
                         d["issuer_access_ends_at"].as_str().unwrap_or("no end")
                     ));
                 }
-                format!("A guest link cannot grant more than its issuer has: {}", parts.join("; "))
+                format!(
+                    "A guest link cannot grant more than its issuer has: {}",
+                    parts.join("; ")
+                )
             }
         },
     );
@@ -130,12 +155,21 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
     let mut seen = BTreeSet::new();
     doors.retain(|d| seen.insert(*d));
     if doors.is_empty() {
-        return Err(ApiError::invalid_field("acs_entrance_ids", "Share at least one entrance"));
+        return Err(ApiError::invalid_field(
+            "acs_entrance_ids",
+            "Share at least one entrance",
+        ));
     }
-    let description = required(name_field(r.description, "description", 500)?, "description")?;
+    let description = required(
+        name_field(r.description, "description", 500)?,
+        "description",
+    )?;
     let ends_raw = required(r.ends_at, "ends_at")?;
     if r.max_unlock_count == Some(0) {
-        return Err(ApiError::invalid_field("max_unlock_count", "Must be at least 1 (leave it out for no limit)"));
+        return Err(ApiError::invalid_field(
+            "max_unlock_count",
+            "Must be at least 1 (leave it out for no limit)",
+        ));
     }
     let issuer = issuer_of(&ctx.caller, r.user_identity_id)?;
     let named_method = r.access_method_id;
@@ -146,7 +180,11 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
         ));
     }
     let caller = ctx.caller;
-    let (ws, now, max_days) = (ctx.caller.workspace_id, ctx.now, ctx.app.config.guest_link_max_days);
+    let (ws, now, max_days) = (
+        ctx.caller.workspace_id,
+        ctx.now,
+        ctx.app.config.guest_link_max_days,
+    );
     let base = event(&ctx, "guest_link.created");
     let (starts_raw, max_unlock_count) = (r.starts_at, r.max_unlock_count);
     let (link, secrets, names) = ctx
@@ -169,15 +207,20 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
                     return Err(ApiError::not_found("access_method", "access_method_id", m).into());
                 }
             }
-            users::get(c, ws, issuer)?.ok_or_else(|| ApiError::not_found("user_identity", "user_identity_id", issuer))?;
+            users::get(c, ws, issuer)?
+                .ok_or_else(|| ApiError::not_found("user_identity", "user_identity_id", issuer))?;
             let mut zone: Option<String> = None;
             let mut names = Vec::new();
             for d in &doors {
-                let e = entrances::get(c, ws, *d)?.ok_or_else(|| ApiError::not_found("acs_entrance", "acs_entrance_id", d))?;
+                let e = entrances::get(c, ws, *d)?
+                    .ok_or_else(|| ApiError::not_found("acs_entrance", "acs_entrance_id", d))?;
                 if !e.can_unlock_with_cloud_key {
                     return Err(ApiError::invalid_field(
                         "acs_entrance_ids",
-                        format!("{} cannot be unlocked remotely, so it cannot be shared", e.display_name),
+                        format!(
+                            "{} cannot be unlocked remotely, so it cannot be shared",
+                            e.display_name
+                        ),
                     )
                     .into());
                 }
@@ -198,7 +241,8 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
                 Some(s) => resolve_in_zone(s, &zone).map_err(|e| time_error("starts_at", e))?,
                 None => now,
             };
-            let ends_at = resolve_in_zone(&ends_raw, &zone).map_err(|e| time_error("ends_at", e))?;
+            let ends_at =
+                resolve_in_zone(&ends_raw, &zone).map_err(|e| time_error("ends_at", e))?;
             if ends_at <= starts_at {
                 return Err(ApiError::invalid_field("ends_at", "Must be after starts_at").into());
             }
@@ -245,7 +289,11 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
             .iter()
             .map(|(door, token)| WebhookUrl {
                 acs_entrance_id: *door,
-                display_name: names.iter().find(|(d, _)| d == door).map(|(_, n)| n.clone()).unwrap_or_default(),
+                display_name: names
+                    .iter()
+                    .find(|(d, _)| d == door)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default(),
                 url: format!("{base_url}/w/{token}"),
             })
             .collect(),
@@ -257,8 +305,15 @@ async fn find(ctx: &Ctx, id: Uuid) -> ApiResult<GuestLink> {
     let mut f = scope(ctx);
     f.eq("l.id", id.to_string());
     let now = ctx.now;
-    let page = ctx.app.store.read(move |c| guest_links::list(c, &f, 1, 0, now)).await?;
-    page.items.into_iter().next().ok_or_else(|| ApiError::not_found("guest_link", "guest_link_id", id))
+    let page = ctx
+        .app
+        .store
+        .read(move |c| guest_links::list(c, &f, 1, 0, now))
+        .await?;
+    page.items
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found("guest_link", "guest_link_id", id))
 }
 
 pub async fn get(ctx: Ctx, body: Value) -> ApiResult<Value> {
@@ -282,13 +337,20 @@ pub async fn list(ctx: Ctx, body: Value) -> ApiResult<Value> {
     }
     if let Some(s) = r.state {
         let state = GuestLinkState::parse(&s).ok_or_else(|| {
-            ApiError::invalid_field("state", "Expected 'active' | 'scheduled' | 'expired' | 'revoked' | 'used_up'")
+            ApiError::invalid_field(
+                "state",
+                "Expected 'active' | 'scheduled' | 'expired' | 'revoked' | 'used_up'",
+            )
         })?;
         let (cond, params) = guest_links::state_condition(state, ctx.now);
         f.raw(&cond, params);
     }
     let now = ctx.now;
-    let page = ctx.app.store.read(move |c| guest_links::list(c, &f, limit, after, now)).await?;
+    let page = ctx
+        .app
+        .store
+        .read(move |c| guest_links::list(c, &f, limit, after, now))
+        .await?;
     Ok(paged(&ctx, "guest_links", page))
 }
 

@@ -162,15 +162,25 @@ pub async fn unlock_door(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .write(move |c| {
             unlock::execute(c, plan, now, |c, facts, entrance| {
                 if !caller.may_use_key_of(facts.user_identity_id) {
-                    return Err(ApiError::not_found("access_method", "access_method_id", method_id).into());
+                    return Err(ApiError::not_found(
+                        "access_method",
+                        "access_method_id",
+                        method_id,
+                    )
+                    .into());
                 }
-                Ok(decide_unlock(&unlock::unlock_facts(c, facts, entrance)?, now))
+                Ok(decide_unlock(
+                    &unlock::unlock_facts(c, facts, entrance)?,
+                    now,
+                ))
             })
         })
         .await?;
     // Committed: now, and only now, the door opens.
     if let Some((entrance, pulse_ms)) = outcome.open {
-        ctx.app.driver.unlock(entrance, pulse_ms, ctx.app.clock.now());
+        ctx.app
+            .driver
+            .unlock(entrance, pulse_ms, ctx.app.clock.now());
     }
     Ok(one("action_attempt", &outcome.attempt))
 }
