@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
-use super::sql::{ms, paged, time, uuid, Filter, Page};
+use super::sql::{ms, paged_live, time, uuid, Filter, Page};
 use super::workspaces::connected_account_id;
 use super::StoreResult;
 use crate::error::ApiError;
@@ -108,11 +108,16 @@ pub fn list(
     limit: u32,
     after: i64,
 ) -> StoreResult<Page<AcsEntrance>> {
-    let mut f = filter.clone();
-    f.raw("e.deleted_at IS NULL", vec![]);
-    Ok(paged(conn, SELECT, &f, "e.seq", limit, after, |r| {
-        Ok((r.get("seq")?, from_row(r)?))
-    })?)
+    Ok(paged_live(
+        conn,
+        SELECT,
+        filter,
+        "e.deleted_at IS NULL",
+        "e.seq",
+        limit,
+        after,
+        from_row,
+    )?)
 }
 
 /// Changes to an entrance; `None` leaves a field as it is.

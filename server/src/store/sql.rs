@@ -144,6 +144,28 @@ pub fn page_args(
     Ok((limit, after))
 }
 
+/// [`paged`] over the rows of `filter` that also satisfy `live` (e.g. `deleted_at IS NULL`).
+#[allow(clippy::too_many_arguments)]
+pub fn paged_live<T>(
+    conn: &rusqlite::Connection,
+    select: &str,
+    filter: &Filter,
+    live: &str,
+    seq_col: &str,
+    limit: u32,
+    after: i64,
+    map: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Page<T>> {
+    let mut f = filter.clone();
+    f.raw(live, vec![]);
+    paged(conn, select, &f, seq_col, limit, after, |r| {
+        Ok((
+            r.get(seq_col.rsplit('.').next().unwrap_or(seq_col))?,
+            map(r)?,
+        ))
+    })
+}
+
 /// Runs `SELECT <cols> FROM <from> WHERE <filter> AND seq > after ORDER BY seq LIMIT n+1` and
 /// turns the extra row into a next-page cursor.
 pub fn paged<T>(

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
-use super::sql::{ms, paged, time, uuid, Filter, Page};
+use super::sql::{ms, paged_live, time, uuid, Filter, Page};
 use super::StoreResult;
 use crate::error::ApiError;
 
@@ -126,11 +126,16 @@ pub fn list(
     limit: u32,
     after: i64,
 ) -> StoreResult<Page<UserIdentity>> {
-    let mut f = filter.clone();
-    f.raw("deleted_at IS NULL", vec![]);
-    Ok(paged(conn, SELECT, &f, "seq", limit, after, |r| {
-        Ok((r.get("seq")?, from_row(r)?))
-    })?)
+    Ok(paged_live(
+        conn,
+        SELECT,
+        filter,
+        "deleted_at IS NULL",
+        "seq",
+        limit,
+        after,
+        from_row,
+    )?)
 }
 
 /// Changes to a user; the outer `None` leaves a field as it is, `Some(None)` clears it.

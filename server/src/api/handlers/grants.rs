@@ -373,16 +373,11 @@ pub async fn get_related(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .into_iter()
         .map(|e| super::entrances::live(&ctx, e))
         .collect();
-    let mut out = serde_json::Map::new();
-    for k in want {
-        let v = match k {
-            "acs_entrances" => json!(entrances),
-            "acs_systems" => json!(systems),
-            "user_identities" => json!(people),
-            "access_methods" => json!(methods),
-            _ => json!([]),
-        };
-        out.insert(k.to_owned(), v);
-    }
-    Ok(json!({ "batch": out, "ok": true }))
+    Ok(super::batch(&want, |k| match k {
+        "acs_entrances" => Some(json!(entrances)),
+        "acs_systems" => Some(json!(systems)),
+        "user_identities" => Some(json!(people)),
+        "access_methods" => Some(json!(methods)),
+        _ => None,
+    }))
 }

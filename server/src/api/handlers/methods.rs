@@ -128,17 +128,12 @@ pub async fn get_related(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .into_iter()
         .map(|e| super::entrances::live(&ctx, e))
         .collect();
-    let mut out = serde_json::Map::new();
-    for k in want {
-        let v = match k {
-            "acs_entrances" => json!(entrances),
-            "access_grants" => json!(grants_found),
-            "access_methods" => json!(methods),
-            _ => json!([]),
-        };
-        out.insert(k.to_owned(), v);
-    }
-    Ok(json!({ "batch": out, "ok": true }))
+    Ok(super::batch(&want, |k| match k {
+        "acs_entrances" => Some(json!(entrances)),
+        "access_grants" => Some(json!(grants_found)),
+        "access_methods" => Some(json!(methods)),
+        _ => None,
+    }))
 }
 
 pub async fn unlock_door(ctx: Ctx, body: Value) -> ApiResult<Value> {

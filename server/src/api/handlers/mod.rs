@@ -148,3 +148,12 @@ pub fn name_field(v: Option<String>, field: &str, max: usize) -> ApiResult<Optio
         }
     }
 }
+
+/// `{"batch": {key: [...] for each wanted key}, "ok": true}`; keys without data are empty arrays.
+pub fn batch(want: &[&'static str], mut fill: impl FnMut(&str) -> Option<Value>) -> Value {
+    let mut out = serde_json::Map::new();
+    for k in want {
+        out.insert((*k).to_owned(), fill(k).unwrap_or_else(|| json!([])));
+    }
+    json!({ "batch": out, "ok": true })
+}
