@@ -79,6 +79,8 @@ pub struct Limits {
     pub unknown_token: Gcra<IpAddr>,
     /// Unlocks, per link.
     pub unlocks: Gcra<Uuid>,
+    /// Page views (each one is an audit event), per link.
+    pub views: Gcra<Uuid>,
 }
 
 impl Limits {
@@ -86,6 +88,7 @@ impl Limits {
         Limits {
             unknown_token: Gcra::new(30, 60),
             unlocks: Gcra::new(unlock_burst, unlocks_per_minute),
+            views: Gcra::new(30, 30),
         }
     }
 }
@@ -272,6 +275,13 @@ async fn view_inner(
     same_site_json(&headers)?;
     let req = parse_body(&body)?;
     let link = find_link(&app, ip, req.token).await?;
+    if !app.limits.views.allow(&link.guest_link_id) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::RATE_LIMITED,
+            "Too many reloads. Wait a moment.",
+        ));
+    }
     let now = app.clock.now();
     let ev = link_event(&link, "guest_link.viewed", now, "guest_link");
     let id = link.guest_link_id;
@@ -449,4 +459,27 @@ async fn guest_unlock(
         "issuer_name": link.issuer_display_name,
         "ok": true
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gcra_allows_the_burst_then_refuses_per_key() {
+        let g: Gcra<u8> = Gcra::new(3, 60);
+        assert!(g.allow(&1) && g.allow(&1) && g.allow(&1));
+        assert!(
+            !g.allow(&1),
+            "the fourth request inside a second is over a burst of 3"
+        );
+        assert!(g.allow(&2), "keys are independent");
+    }
+
+    #[test]
+    fn only_the_issued_token_shape_is_looked_up() {
+        assert!(plausible(&"a".repeat(43)));
+        assert!(!plausible(&"a".repeat(42)));
+        assert!(!plausible(&format!("{}'", "a".repeat(42))));
+    }
 }
