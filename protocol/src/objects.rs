@@ -74,8 +74,10 @@ pub struct AcsSystem {
     pub external_type_display_name: Option<String>,
 }
 
-/// Ajar's own facts about an entrance (vendor-metadata style extension).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Ajar's own facts about an entrance (vendor-metadata style extension; absent on other
+/// Seam-compatible servers, where it reads as the default).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AjarEntranceMetadata {
     /// Lockdown blocks every remote unlock of this entrance.
     pub is_in_lockdown: bool,
@@ -104,12 +106,19 @@ pub struct AcsEntrance {
     pub space_ids: Vec<Uuid>,
     pub errors: Vec<Notice>,
     pub warnings: Vec<Notice>,
+    #[serde(default)]
     pub can_unlock_with_cloud_key: bool,
+    #[serde(default)]
     pub can_unlock_with_code: bool,
+    #[serde(default)]
     pub can_unlock_with_card: bool,
+    #[serde(default)]
     pub can_unlock_with_mobile_key: bool,
+    #[serde(default)]
     pub can_belong_to_reservation: bool,
+    #[serde(default)]
     pub is_locked: bool,
+    #[serde(default)]
     pub ajar_metadata: AjarEntranceMetadata,
 }
 
@@ -128,6 +137,7 @@ pub struct UserIdentity {
     pub acs_user_ids: Vec<Uuid>,
     pub errors: Vec<Notice>,
     pub warnings: Vec<Notice>,
+    #[serde(default)]
     pub role: Role,
 }
 
@@ -188,6 +198,7 @@ pub struct AccessGrant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reservation_key: Option<String>,
     /// Ajar extension: the entrances of the grant (Seam exposes them through `get_related`).
+    #[serde(default)]
     pub acs_entrance_ids: Vec<Uuid>,
 }
 

@@ -224,6 +224,8 @@ request!(EventsList {
     pub access_method_id: Option<Uuid>,
     pub access_method_ids: Option<Vec<Uuid>>,
     pub action_attempt_id: Option<Uuid>,
+    /// Ajar: events of one guest link.
+    pub guest_link_id: Option<Uuid>,
     pub device_id: Option<Uuid>,
     pub device_ids: Option<Vec<Uuid>>,
     pub limit: Option<f64>,

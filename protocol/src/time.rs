@@ -184,7 +184,12 @@ pub enum LocalTimeError {
     #[error("{local} does not exist in {zone}: the clocks jump forward over it (daylight saving time starts)")]
     Nonexistent { local: String, zone: String },
     #[error("{local} happens twice in {zone} (daylight saving time ends): add the offset, {earlier} or {later}")]
-    Ambiguous { local: String, zone: String, earlier: String, later: String },
+    Ambiguous {
+        local: String,
+        zone: String,
+        earlier: String,
+        later: String,
+    },
 }
 
 /// Resolves a time given either as an RFC 3339 instant (with `Z` or an offset) or as a civil
@@ -194,11 +199,19 @@ pub fn resolve_in_zone(input: &str, zone: &str) -> Result<DateTime<Utc>, LocalTi
     if let Ok(t) = parse_ts(input) {
         return Ok(t);
     }
-    let tz: chrono_tz::Tz = zone.parse().map_err(|_| LocalTimeError::UnknownZone(zone.to_owned()))?;
-    let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| chrono::NaiveDateTime::parse_from_str(input.trim(), f).ok())
-        .ok_or_else(|| LocalTimeError::Unparseable(input.to_owned()))?;
+    let tz: chrono_tz::Tz = zone
+        .parse()
+        .map_err(|_| LocalTimeError::UnknownZone(zone.to_owned()))?;
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(input.trim(), f).ok())
+    .ok_or_else(|| LocalTimeError::Unparseable(input.to_owned()))?;
     match tz.from_local_datetime(&naive) {
         chrono::LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         chrono::LocalResult::None => Err(LocalTimeError::Nonexistent {
@@ -217,7 +230,9 @@ pub fn resolve_in_zone(input: &str, zone: &str) -> Result<DateTime<Utc>, LocalTi
 /// Formats an instant as civil time in `zone`, with its offset (`2026-03-29T03:30:00+02:00`).
 pub fn format_in_zone(t: &DateTime<Utc>, zone: &str) -> String {
     match zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => t.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Secs, false),
+        Ok(tz) => t
+            .with_timezone(&tz)
+            .to_rfc3339_opts(SecondsFormat::Secs, false),
         Err(_) => format_ts(t),
     }
 }
@@ -264,6 +279,9 @@ mod zone_tests {
     #[test]
     fn instants_format_in_the_zone_with_offset() {
         let t = parse_ts("2026-03-29T01:30:00Z").expect("t");
-        assert_eq!(format_in_zone(&t, "Europe/Berlin"), "2026-03-29T03:30:00+02:00");
+        assert_eq!(
+            format_in_zone(&t, "Europe/Berlin"),
+            "2026-03-29T03:30:00+02:00"
+        );
     }
 }

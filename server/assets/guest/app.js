@@ -80,7 +80,13 @@
     b.appendChild(name); b.appendChild(st);
     b.disabled = !!disabled;
     b.setAttribute('aria-label', d.display_name + ': ' + st.textContent);
+    // While a tap is in flight or the door is open, the button is aria-disabled rather than
+    // disabled: a disabled button drops keyboard focus to <body>. `busy` ignores further taps.
     var busy = false, timer = null;
+    function hold(on) {
+      busy = on;
+      if (on) b.setAttribute('aria-disabled', 'true'); else b.removeAttribute('aria-disabled');
+    }
     function show(text, cls) {
       st.textContent = text;
       b.className = 'door' + (cls ? ' ' + cls : '');
@@ -90,14 +96,14 @@
       clearInterval(timer);
       function tick() {
         var left = Math.ceil((new Date(until).getTime() - Date.now()) / 1000);
-        if (left <= 0) { clearInterval(timer); show('Locked again · tap to open'); b.disabled = false; busy = false; return; }
+        if (left <= 0) { clearInterval(timer); show('Locked again · tap to open'); hold(false); return; }
         show('Open · locks in ' + left + ' s', 'open');
       }
       tick(); timer = setInterval(tick, 500);
     }
     b.addEventListener('click', function () {
       if (busy) return;
-      busy = true; b.disabled = true;
+      hold(true);
       show('Opening…');
       var idem = key(), tries = 0;
       (function attempt() {
@@ -110,11 +116,11 @@
           var type = a && a.error ? a.error.type : (r.body && r.body.error ? r.body.error.type : '');
           var msg = a && a.error ? a.error.message : (r.body && r.body.error ? r.body.error.message : '');
           show(reason(type, msg), 'err');
-          busy = false; b.disabled = false;
+          hold(false);
         }, function () {
           if (++tries < 3) return setTimeout(attempt, 800 * tries);
           show('No connection. Tap to try again.', 'err');
-          busy = false; b.disabled = false;
+          hold(false);
         });
       })();
     });

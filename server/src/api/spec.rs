@@ -656,6 +656,7 @@ pub static ROUTES: &[Route] = &[
             p("access_method_id", Ty::Uuid),
             p("access_method_ids", UUIDS),
             p("action_attempt_id", Ty::Uuid),
+            p("guest_link_id", Ty::Uuid),
             p("device_id", Ty::Uuid),
             p("device_ids", UUIDS),
             p("connected_account_id", Ty::Uuid),

@@ -83,6 +83,7 @@ pub async fn list(ctx: Ctx, body: Value) -> ApiResult<Value> {
         r.access_method_ids,
     );
     one_or_many(&mut f, "action_attempt_id", r.action_attempt_id, None);
+    one_or_many(&mut f, "guest_link_id", r.guest_link_id, None);
     if r.device_id.is_some() || r.device_ids.is_some_and(|d| !d.is_empty()) {
         // Ajar has no devices: nothing can match.
         f.raw("0", vec![]);

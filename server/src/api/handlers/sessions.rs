@@ -88,11 +88,20 @@ pub async fn get(ctx: Ctx, body: Value) -> ApiResult<Value> {
             f.eq("user_identifier_key", k.clone());
             ApiError::not_found("client_session", "user_identifier_key", k)
         }
-        (None, None) => {
-            return Err(ApiError::invalid_input(
-                "Send client_session_id or user_identifier_key",
-            ))
-        }
+        (None, None) => match ctx.caller.actor {
+            // Ajar: a client session asking about itself (how apps learn who they are).
+            crate::authz::Actor::ClientSession {
+                client_session_id, ..
+            } => {
+                f.eq("id", client_session_id.to_string());
+                ApiError::not_found("client_session", "client_session_id", client_session_id)
+            }
+            _ => {
+                return Err(ApiError::invalid_input(
+                    "Send client_session_id or user_identifier_key",
+                ))
+            }
+        },
     };
     let found = ctx.app.store.read(move |c| sessions::list(c, &f)).await?;
     let s = found.into_iter().next_back().ok_or(missing)?;
