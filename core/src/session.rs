@@ -103,6 +103,17 @@ pub enum UnlockOutcome {
     },
 }
 
+/// The innermost cause of a transport error ("Connection refused (os error 111)").
+pub(crate) fn net_message(e: &reqwest::Error) -> String {
+    let mut m = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(x) = cause {
+        m = x.to_string();
+        cause = x.source();
+    }
+    m
+}
+
 /// Connection to one server with one token.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -219,12 +230,12 @@ impl Session {
         }
         let resp = req.send().await.map_err(|e| CoreError::Network {
             server: self.server.clone(),
-            message: e.to_string(),
+            message: net_message(&e),
         })?;
         let status = resp.status().as_u16();
         let text = resp.text().await.map_err(|e| CoreError::Network {
             server: self.server.clone(),
-            message: e.to_string(),
+            message: net_message(&e),
         })?;
         if (200..300).contains(&status) {
             return serde_json::from_str(&text).map_err(|e| CoreError::Server {

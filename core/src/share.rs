@@ -30,6 +30,7 @@ pub enum WindowInput {
 pub struct ShareRequest {
     /// Door ids or names.
     pub entries: Vec<String>,
+    /// What the guest reads on the page; "Guest access" when left empty.
     pub description: String,
     pub window: WindowInput,
     pub max_uses: Option<u32>,
@@ -220,7 +221,7 @@ impl Session {
         let (from, until) = resolve_window(&req.window, &zone, Utc::now())?;
         let mut body = json!({
             "acs_entrance_ids": doors.iter().map(|d| d.acs_entrance_id).collect::<Vec<Uuid>>(),
-            "description": req.description,
+            "description": if req.description.trim().is_empty() { "Guest access" } else { req.description.trim() },
             "starts_at": format_ts(&from),
             "ends_at": format_ts(&until),
         });
@@ -247,7 +248,7 @@ impl Session {
             .await
             .map_err(|e| CoreError::Network {
                 server: webhook_url.to_owned(),
-                message: e.to_string(),
+                message: crate::session::net_message(&e),
             })?;
         if resp.status().is_success() {
             Ok(())
