@@ -583,3 +583,20 @@ async fn on_a_seam_only_endpoint_entries_and_unlock_work_and_sharing_is_unsuppor
         Err(CoreError::Unsupported { .. })
     ));
 }
+
+#[tokio::test]
+async fn https_servers_are_reached_over_tls() {
+    // A plain-HTTP listener spoken to over https: the client must attempt a TLS handshake (and
+    // fail it), not refuse the scheme.
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = l.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n").await;
+        }
+    });
+    match Session::connect(&format!("https://{addr}"), KEY, None, None).await {
+        Err(CoreError::Network { message, .. }) => assert!(!message.contains("scheme"), "{message}"),
+        other => panic!("expected a TLS failure, got {other:?}"),
+    }
+}
