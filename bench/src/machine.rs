@@ -109,7 +109,15 @@ pub fn gather(data_dir: &Path, server_binary: &Path) -> Facts {
     });
     Facts {
         date: run("date", &["-u", "+%Y-%m-%d"]).unwrap_or_else(|| UNKNOWN.into()),
-        cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        // The machine's CPUs, not this process's affinity (which --client-cpus narrows).
+        cpus: match cpuinfo
+            .lines()
+            .filter(|l| l.starts_with("processor"))
+            .count()
+        {
+            0 => std::thread::available_parallelism().map_or(0, |n| n.get()),
+            n => n,
+        },
         cpu_model: field(&cpuinfo, "model name").unwrap_or_else(|| UNKNOWN.into()),
         kernel: read("/proc/sys/kernel/osrelease")
             .map(|k| format!("Linux {}", k.trim()))

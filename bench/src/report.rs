@@ -170,7 +170,12 @@ impl Report {
                 ratio(u.max_ms, h.max_ms),
             );
             let _ = writeln!(s);
-            let verdict = if self.aim_met() == Some(true) {
+            let not_durable = ["tmpfs", "ramfs"]
+                .iter()
+                .any(|fs| f.data_fs.starts_with(fs));
+            let verdict = if not_durable {
+                "**does not apply** (the data directory is in memory, so commits are not durable)"
+            } else if self.aim_met() == Some(true) {
                 "**met**"
             } else {
                 "**not met**"
