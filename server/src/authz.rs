@@ -361,13 +361,13 @@ mod tests {
 
     #[test]
     fn members_see_only_themselves_and_use_only_their_keys() {
-        let ws = Uuid::new_v4();
-        let me = Uuid::new_v4();
-        let other = Uuid::new_v4();
+        let ws = Uuid::now_v7();
+        let me = Uuid::now_v7();
+        let other = Uuid::now_v7();
         let member = Caller {
             workspace_id: ws,
             actor: Actor::ClientSession {
-                client_session_id: Uuid::new_v4(),
+                client_session_id: Uuid::now_v7(),
                 user_identity_id: me,
                 role: Role::Member,
             },
@@ -379,7 +379,7 @@ mod tests {
         let desk = Caller {
             workspace_id: ws,
             actor: Actor::ClientSession {
-                client_session_id: Uuid::new_v4(),
+                client_session_id: Uuid::now_v7(),
                 user_identity_id: me,
                 role: Role::FrontDesk,
             },
@@ -390,7 +390,7 @@ mod tests {
         let key = Caller {
             workspace_id: ws,
             actor: Actor::ApiKey {
-                api_key_id: Uuid::new_v4(),
+                api_key_id: Uuid::now_v7(),
             },
         };
         assert!(key.is_admin() && key.may_use_key_of(other));

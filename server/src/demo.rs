@@ -165,7 +165,7 @@ fn seed(c: &Connection, now: DateTime<Utc>) -> StoreResult<()> {
         store::events::append(
             c,
             &Event {
-                event_id: Uuid::new_v4(),
+                event_id: Uuid::now_v7(),
                 event_type: "access_grant.created".into(),
                 workspace_id: ws.id,
                 created_at: now,

@@ -62,7 +62,7 @@ mod tests {
     #[test]
     fn simulated_door_opens_for_the_pulse_then_relocks() {
         let d = SimulatedDriver::default();
-        let door = Uuid::new_v4();
+        let door = Uuid::now_v7();
         let t0 = Utc::now();
         assert_eq!(d.state(door, t0).unlocked_until, None);
         assert!(d.unlock(door, 3000, t0));

@@ -127,16 +127,26 @@ async fn bad_input_gets_clear_4xx_envelopes_and_changes_nothing() {
     assert_envelope(st, &v, 405, "method_not_allowed");
 
     // Oversized bodies.
+    // The server answers 413 as soon as the limit is passed and closes the connection, so a
+    // client still sending may see the reset instead of the answer; either way nothing is kept.
     let big = format!("{{\"full_name\": \"{}\"}}", "x".repeat(200_000));
-    let (st, v) = srv
-        .raw(
-            Method::POST,
-            "/user_identities/create",
-            &k,
-            big.into_bytes(),
-        )
+    let sent = srv
+        .http
+        .post(format!("{}/user_identities/create", srv.url))
+        .bearer_auth(&k)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
         .await;
-    assert_envelope(st, &v, 413, "payload_too_large");
+    match sent {
+        Ok(resp) => {
+            let st = resp.status().as_u16();
+            let v: Value = resp.json().await.expect("json");
+            assert_envelope(st, &v, 413, "payload_too_large");
+        }
+        Err(e) => assert!(e.is_request() || e.is_body() || e.is_connect(), "{e}"),
+    }
+
     let (st, v) = srv
         .post(
             "/user_identities/create",

@@ -241,7 +241,7 @@ fn link_event(
     actor: &str,
 ) -> ajar_protocol::Event {
     ajar_protocol::Event {
-        event_id: Uuid::new_v4(),
+        event_id: Uuid::now_v7(),
         event_type: event_type.to_owned(),
         workspace_id: link.workspace_id,
         created_at: now,

@@ -95,7 +95,7 @@ pub fn execute(
     let entrance = entrances::get(c, ws, plan.entrance_id)?
         .ok_or_else(|| ApiError::not_found("acs_entrance", "acs_entrance_id", plan.entrance_id))?;
     let decision = authorize(c, &facts, &entrance)?;
-    let attempt_id = Uuid::new_v4();
+    let attempt_id = Uuid::now_v7();
     let attempt = match &decision {
         Ok(()) => ActionAttempt {
             action_attempt_id: attempt_id,
@@ -147,7 +147,7 @@ pub fn execute(
             unlocked.method = Some("remote".to_owned());
             unlocked.action_type = None;
             events::append(c, &unlocked)?;
-            e.event_id = Uuid::new_v4();
+            e.event_id = Uuid::now_v7();
             e.event_type = "action_attempt.unlock_door.succeeded".to_owned();
             e.status = Some("success".to_owned());
             events::append(c, &e)?;
@@ -161,7 +161,7 @@ pub fn execute(
             })
         }
         Err(refusal) => {
-            e.event_id = Uuid::new_v4();
+            e.event_id = Uuid::now_v7();
             e.event_type = "action_attempt.unlock_door.failed".to_owned();
             e.status = Some("error".to_owned());
             e.error_code = Some(refusal.code.to_owned());

@@ -73,7 +73,7 @@ pub fn create(
     if super::sites::get(conn, ws, n.acs_system_id)?.is_none() {
         return Err(ApiError::not_found("acs_system", "acs_system_id", n.acs_system_id).into());
     }
-    let id = Uuid::new_v4();
+    let id = Uuid::now_v7();
     conn.execute(
         "INSERT INTO acs_entrances (id, workspace_id, acs_system_id, display_name, can_unlock_with_cloud_key, is_in_lockdown, relock_pulse_ms, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -94,7 +94,12 @@ pub fn create(
 
 pub fn get(conn: &Connection, ws: Uuid, id: Uuid) -> StoreResult<Option<AcsEntrance>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE e.workspace_id = ?1 AND e.id = ?2 AND e.deleted_at IS NULL"
+        // Parameters through a one-row CTE, so SQLite does not re-prepare the join on each call.
+        "WITH p(ws, id) AS (SELECT ?1, ?2) {} WHERE e.deleted_at IS NULL",
+        SELECT.replace(
+            "FROM acs_entrances e JOIN",
+            "FROM p JOIN acs_entrances e ON e.workspace_id = p.ws AND e.id = p.id JOIN"
+        )
     ))?;
     Ok(stmt
         .query_row([ws.to_string(), id.to_string()], from_row)

@@ -136,7 +136,7 @@ pub fn create(
     n: &NewLink,
     now: DateTime<Utc>,
 ) -> StoreResult<(GuestLink, LinkSecrets)> {
-    let id = Uuid::new_v4();
+    let id = Uuid::now_v7();
     let token = secrets::random_base62(43);
     conn.execute(
         "INSERT INTO guest_links (id, workspace_id, token_hash, issuer_user_identity_id, access_method_id, description,

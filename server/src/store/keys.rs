@@ -34,7 +34,7 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> StoreResult<ApiKey> {
     let token = token.unwrap_or_else(secrets::new_api_key);
-    let id = Uuid::new_v4();
+    let id = Uuid::now_v7();
     let prefix = secrets::display_prefix(&token);
     conn.execute(
         "INSERT INTO api_keys (id, workspace_id, name, token_hash, token_prefix, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

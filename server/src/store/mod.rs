@@ -67,6 +67,7 @@ struct Inner {
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     readers: Mutex<Vec<Connection>>,
     writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
+    checkpointer: Mutex<Option<(mpsc::Sender<()>, thread::JoinHandle<()>)>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -84,11 +85,15 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Opens the writer connection: WAL on, migrations applied.
+/// Opens the writer connection: WAL on, migrations applied. Checkpoints are taken off the
+/// commit path (a background thread runs them), and the page cache holds the hot indexes.
 fn open_writer(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     configure(&conn)?;
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     schema::migrate(&conn)?;
     Ok(conn)
 }
@@ -115,12 +120,14 @@ impl Store {
             .name("ajar-db-writer".into())
             .spawn(move || writer_loop(conn, rx))
             .map_err(|e| StoreError::Corrupt(format!("cannot start writer thread: {e}")))?;
+        let checkpointer = start_checkpointer(path)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 writer: Mutex::new(Some(tx)),
                 readers: Mutex::new(Vec::new()),
                 writer_thread: Mutex::new(Some(handle)),
+                checkpointer: Mutex::new(Some(checkpointer)),
             }),
         })
     }
@@ -235,7 +242,36 @@ impl Store {
         {
             let _ = h.join();
         }
+        // Then the last checkpoint folds the WAL into the database file.
+        let checkpointer = self.inner.checkpointer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some((stop, h)) = checkpointer {
+            let _ = stop.send(());
+            let _ = h.join();
+        }
     }
+}
+
+/// How often the background checkpointer folds committed WAL pages into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Runs checkpoints on their own connection, so commits never wait for one. A PASSIVE
+/// checkpoint never blocks readers or the writer; the last one, at close, truncates the WAL.
+fn start_checkpointer(path: &Path) -> StoreResult<(mpsc::Sender<()>, thread::JoinHandle<()>)> {
+    let conn = Connection::open(path)?;
+    configure(&conn)?;
+    let (tx, rx) = mpsc::channel::<()>();
+    let handle = thread::Builder::new()
+        .name("ajar-db-checkpoint".into())
+        .spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(CHECKPOINT_EVERY) {
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "checkpoint failed; will retry");
+                }
+            }
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        })
+        .map_err(|e| StoreError::Corrupt(format!("cannot start checkpoint thread: {e}")))?;
+    Ok((tx, handle))
 }
 
 fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {

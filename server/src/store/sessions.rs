@@ -40,7 +40,7 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> StoreResult<ClientSession> {
     let token = secrets::new_client_session_token();
-    let id = Uuid::new_v4();
+    let id = Uuid::now_v7();
     conn.execute(
         "INSERT INTO client_sessions (id, workspace_id, user_identity_id, token_hash, token_prefix, user_identifier_key, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![

@@ -42,7 +42,7 @@ pub fn create(
     tz: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<AcsSystem> {
-    let id = Uuid::new_v4();
+    let id = Uuid::now_v7();
     conn.execute(
         "INSERT INTO acs_systems (id, workspace_id, name, time_zone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id.to_string(), ws.to_string(), name, tz, ms(now)],

@@ -82,7 +82,7 @@ pub fn create(
             return Err(key_conflict(k).into());
         }
     }
-    let id = Uuid::new_v4();
+    let id = Uuid::now_v7();
     conn.execute(
         "INSERT INTO user_identities (id, workspace_id, email_address, full_name, phone_number, user_identity_key, role, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -24,7 +24,7 @@ pub struct Workspace {
 }
 
 pub fn create(conn: &Connection, name: &str, now: DateTime<Utc>) -> StoreResult<Workspace> {
-    let id = Uuid::new_v4();
+    let id = Uuid::now_v7();
     conn.execute(
         "INSERT INTO workspaces (id, name, connected_account_id, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![id.to_string(), name, connected_account_id(id).to_string(), ms(now)],

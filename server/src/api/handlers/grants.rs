@@ -128,7 +128,7 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
             for m in &g.access_method_ids {
                 for t in ["access_method.created", "access_method.issued"] {
                     let mut e = base.clone();
-                    e.event_id = Uuid::new_v4();
+                    e.event_id = Uuid::now_v7();
                     e.event_type = t.to_owned();
                     e.access_method_id = Some(*m);
                     e.access_grant_id = Some(g.access_grant_id);
@@ -278,7 +278,7 @@ pub async fn delete(ctx: Ctx, body: Value) -> ApiResult<Value> {
             events::append(c, &e)?;
             for m in revoked {
                 let mut e = base.clone();
-                e.event_id = Uuid::new_v4();
+                e.event_id = Uuid::now_v7();
                 e.event_type = "access_method.revoked".to_owned();
                 e.access_method_id = Some(m);
                 e.access_grant_id = Some(id);

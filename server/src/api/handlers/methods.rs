@@ -222,7 +222,7 @@ pub async fn delete(ctx: Ctx, body: Value) -> ApiResult<Value> {
             for m in methods {
                 let rec = grants::method_revoke(c, ws, m, now)?;
                 let mut e = base.clone();
-                e.event_id = Uuid::new_v4();
+                e.event_id = Uuid::now_v7();
                 e.access_method_id = Some(m);
                 e.access_grant_id = Some(rec.access_grant_id);
                 e.access_grant_ids = Some(vec![rec.access_grant_id]);

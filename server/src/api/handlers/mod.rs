@@ -100,7 +100,7 @@ pub fn paged<T: Serialize>(ctx: &Ctx, key: &str, page: Page<T>) -> Value {
 pub fn event(ctx: &Ctx, event_type: &str) -> Event {
     let (actor_type, actor_id) = ctx.caller.audit_actor();
     Event {
-        event_id: Uuid::new_v4(),
+        event_id: Uuid::now_v7(),
         event_type: event_type.to_owned(),
         workspace_id: ctx.caller.workspace_id,
         created_at: ctx.now,

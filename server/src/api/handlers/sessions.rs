@@ -148,7 +148,7 @@ pub async fn revoke(ctx: Ctx, body: Value) -> ApiResult<Value> {
                 sessions::revoke(c, ws, id, now)?;
                 ev.user_identity_id = s.user_identity_id;
                 ev.client_session_id = Some(id);
-                ev.event_id = Uuid::new_v4();
+                ev.event_id = Uuid::now_v7();
                 events::append(c, &ev)?;
             }
             Ok(())

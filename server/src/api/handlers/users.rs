@@ -166,7 +166,7 @@ pub async fn delete(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .write(move |c| {
             for g in users::delete(c, ws, id, now)? {
                 let mut e = ev.clone();
-                e.event_id = uuid::Uuid::new_v4();
+                e.event_id = uuid::Uuid::now_v7();
                 e.access_grant_id = Some(g);
                 e.user_identity_id = Some(id);
                 crate::store::events::append(c, &e)?;
