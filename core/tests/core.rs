@@ -592,11 +592,15 @@ async fn https_servers_are_reached_over_tls() {
     let addr = l.local_addr().expect("addr");
     tokio::spawn(async move {
         while let Ok((mut s, _)) = l.accept().await {
-            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n").await;
+            let _ = s
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await;
         }
     });
     match Session::connect(&format!("https://{addr}"), KEY, None, None).await {
-        Err(CoreError::Network { message, .. }) => assert!(!message.contains("scheme"), "{message}"),
+        Err(CoreError::Network { message, .. }) => {
+            assert!(!message.contains("scheme"), "{message}")
+        }
         other => panic!("expected a TLS failure, got {other:?}"),
     }
 }
