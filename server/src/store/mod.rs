@@ -243,7 +243,12 @@ impl Store {
             let _ = h.join();
         }
         // Then the last checkpoint folds the WAL into the database file.
-        let checkpointer = self.inner.checkpointer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let checkpointer = self
+            .inner
+            .checkpointer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         if let Some((stop, h)) = checkpointer {
             let _ = stop.send(());
             let _ = h.join();
