@@ -11,7 +11,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-profile=release
+profile=mobile # size-optimised: fat LTO, opt-level "s" (see Cargo.toml)
 [[ "${1:-}" == "--debug" ]] && profile=debug
 
 [[ "$(uname -s)" == Darwin ]] || { echo "build-xcframework.sh needs macOS with Xcode" >&2; exit 1; }
@@ -26,7 +26,7 @@ export IPHONEOS_DEPLOYMENT_TARGET=16.0 # matches Package.swift's platforms
 
 # 1. The static library for each target.
 cargo_flags=(--lib)
-[[ "$profile" == release ]] && cargo_flags+=(--release)
+[[ "$profile" != debug ]] && cargo_flags+=(--profile "$profile")
 for target in "$device" "${simulators[@]}"; do
   cargo build -p ajar-ffi --target "$target" "${cargo_flags[@]}"
 done
