@@ -24,39 +24,18 @@ const RUN_LIMIT: Duration = Duration::from_secs(60);
 struct Server {
     url: String,
     http: reqwest::Client,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-    _tmp: tempfile::TempDir,
+    inner: ajar_server::testing::TestServer,
 }
 
 impl Server {
     async fn start() -> Server {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let config = ajar_server::Config {
-            listen: "127.0.0.1:0".into(),
-            data_dir: tmp.path().to_owned(),
-            bootstrap_api_key: Some(ADMIN_KEY.into()),
-            ..Default::default()
-        };
-        let started =
-            ajar_server::start(config, std::sync::Arc::new(ajar_server::clock::SystemClock))
-                .await
-                .expect("start ajar-server");
-        let url = format!("http://{}", started.addr);
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = started
-                .serve(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let inner = ajar_server::testing::TestServer::start(ADMIN_KEY)
+            .await
+            .expect("start ajar-server");
         Server {
-            url,
+            url: inner.url.clone(),
             http: reqwest::Client::new(),
-            stop: Some(tx),
-            task: Some(task),
-            _tmp: tmp,
+            inner,
         }
     }
 
@@ -78,15 +57,7 @@ impl Server {
 
     /// Stops listening (connections are then refused).
     async fn stop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(20), task)
-                .await
-                .expect("server stops")
-                .expect("server task");
-        }
+        assert!(self.inner.stop().await, "server stops cleanly");
     }
 }
 

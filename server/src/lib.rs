@@ -10,6 +10,7 @@ pub mod drivers;
 pub mod error;
 pub mod secrets;
 pub mod store;
+pub mod testing;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use ajar_ffi::{AjarError, SecretStore};
 use serde_json::{json, Value};
@@ -16,39 +16,17 @@ pub const KEY: &str = "seam_ffitest_0123456789abcdefghij";
 #[derive(Debug)]
 pub struct Srv {
     pub url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    _dir: tempfile::TempDir,
+    _server: ajar_server::testing::TestServer,
     pub http: reqwest::Client,
 }
 
-impl Drop for Srv {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
 pub async fn server() -> Srv {
-    let dir = tempfile::tempdir().expect("tmp");
-    let config = ajar_server::Config {
-        listen: "127.0.0.1:0".into(),
-        data_dir: dir.path().to_owned(),
-        bootstrap_api_key: Some(KEY.into()),
-        ..Default::default()
-    };
-    let started = ajar_server::start(config, Arc::new(ajar_server::clock::SystemClock))
+    let server = ajar_server::testing::TestServer::start(KEY)
         .await
         .expect("start");
-    let url = format!("http://{}", started.addr);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(started.serve(async move {
-        let _ = rx.await;
-    }));
     Srv {
-        url,
-        stop: Some(tx),
-        _dir: dir,
+        url: server.url.clone(),
+        _server: server,
         http: reqwest::Client::new(),
     }
 }

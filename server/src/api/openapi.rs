@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::spec::{Access, Kind, Resp, Route, Ty, P, ROUTES};
+use super::spec::{Access, Resp, Route, Ty, P, ROUTES};
 
 fn ty_schema(ty: &Ty, nullable: bool) -> Value {
     let mut s = match ty {
@@ -163,7 +163,6 @@ pub fn document(public_url: &str) -> Value {
         }
         paths.insert(route.path.to_owned(), Value::Object(item));
     }
-    let _ = Kind::Read;
     paths.insert(
         "/health".to_owned(),
         json!({"get": {"operationId": "health_get", "summary": "Liveness check", "security": [], "tags": ["server"],

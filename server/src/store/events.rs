@@ -61,12 +61,3 @@ pub fn get(conn: &Connection, ws: Uuid, id: Uuid) -> StoreResult<Option<Event>> 
         .query_row([ws.to_string(), id.to_string()], |r| parse(r.get(0)?))
         .optional()?)
 }
-
-/// Number of events of a type in a workspace (used by tests and the demo banner).
-pub fn count(conn: &Connection, ws: Uuid, event_type: &str) -> StoreResult<i64> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM events WHERE workspace_id = ?1 AND event_type = ?2",
-        [ws.to_string(), event_type.to_owned()],
-        |r| r.get(0),
-    )?)
-}

@@ -132,10 +132,6 @@ impl Store {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
     /// Runs `f` on a read-only connection, off the async threads.
     pub async fn read<R, F>(&self, f: F) -> StoreResult<R>
     where

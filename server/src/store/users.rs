@@ -192,14 +192,3 @@ pub fn delete(conn: &Connection, ws: Uuid, id: Uuid, now: DateTime<Utc>) -> Stor
     }
     Ok(grants)
 }
-
-/// Whether the user row exists and is deleted (used to explain refused unlocks).
-pub fn deleted_at(conn: &Connection, ws: Uuid, id: Uuid) -> StoreResult<Option<Option<i64>>> {
-    Ok(conn
-        .query_row(
-            "SELECT deleted_at FROM user_identities WHERE workspace_id = ?1 AND id = ?2",
-            [ws.to_string(), id.to_string()],
-            |r| r.get::<_, Option<i64>>(0),
-        )
-        .optional()?)
-}

@@ -1,7 +1,7 @@
 //! Workspaces (tenants). Every other row belongs to exactly one.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use uuid::Uuid;
 
 use super::sql::{ms, uuid};
@@ -44,21 +44,6 @@ pub fn list(conn: &Connection) -> StoreResult<Vec<Workspace>> {
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-pub fn get(conn: &Connection, id: Uuid) -> StoreResult<Option<Workspace>> {
-    Ok(conn
-        .query_row(
-            "SELECT id, name FROM workspaces WHERE id = ?1",
-            [id.to_string()],
-            |r| {
-                Ok(Workspace {
-                    id: uuid(r, "id")?,
-                    name: r.get("name")?,
-                })
-            },
-        )
-        .optional()?)
 }
 
 pub fn is_empty(conn: &Connection) -> StoreResult<bool> {

@@ -20,7 +20,7 @@ pub struct Server {
     pub data_dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
     pub http: reqwest::Client,
-    stop_inproc: Option<tokio::sync::oneshot::Sender<()>>,
+    inproc: Option<ajar_server::testing::TestServer>,
 }
 
 impl Server {
@@ -68,7 +68,7 @@ impl Server {
             data_dir: dir.to_owned(),
             _tmp: None,
             http: reqwest::Client::new(),
-            stop_inproc: None,
+            inproc: None,
         }
     }
 
@@ -78,30 +78,17 @@ impl Server {
         clock: std::sync::Arc<dyn ajar_server::clock::Clock>,
         tune: impl FnOnce(&mut ajar_server::Config),
     ) -> Server {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let mut config = ajar_server::Config {
-            listen: "127.0.0.1:0".into(),
-            data_dir: tmp.path().to_owned(),
-            bootstrap_api_key: Some(ADMIN_KEY.into()),
-            ..Default::default()
-        };
-        tune(&mut config);
-        let started = ajar_server::start(config, clock)
+        let inner = ajar_server::testing::TestServer::start_with(ADMIN_KEY, clock, tune)
             .await
             .expect("start in process");
-        let url = format!("http://{}", started.addr);
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(started.serve(async move {
-            let _ = rx.await;
-        }));
         Server {
             child: None,
-            url,
+            url: inner.url.clone(),
             key: ADMIN_KEY.to_owned(),
-            data_dir: tmp.path().to_owned(),
-            _tmp: Some(tmp),
+            data_dir: inner.data_dir.clone(),
+            _tmp: None,
             http: reqwest::Client::new(),
-            stop_inproc: Some(tx),
+            inproc: Some(inner),
         }
     }
 
@@ -227,9 +214,6 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Some(tx) = self.stop_inproc.take() {
-            let _ = tx.send(());
-        }
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();

@@ -19,12 +19,11 @@ const MAX_TTL_DAYS: i64 = 366;
 
 fn scope(ctx: &Ctx) -> Filter {
     let mut f = Filter::workspace("workspace_id", ctx.caller.workspace_id);
-    if let Some(me) = ctx.caller.only_user().or(if ctx.caller.is_admin() {
-        None
-    } else {
-        ctx.caller.user_identity_id()
-    }) {
-        f.eq("user_identity_id", me.to_string());
+    // Admins see every session; everyone else only their own user's.
+    if !ctx.caller.is_admin() {
+        if let Some(me) = ctx.caller.user_identity_id() {
+            f.eq("user_identity_id", me.to_string());
+        }
     }
     f
 }
