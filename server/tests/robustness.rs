@@ -141,6 +141,11 @@ async fn bad_input_gets_clear_4xx_envelopes_and_changes_nothing() {
     match sent {
         Ok(resp) => {
             let st = resp.status().as_u16();
+            // The unread rest of the body poisons the connection: the server must say so.
+            assert_eq!(
+                resp.headers().get("connection").map(|v| v.as_bytes()),
+                Some(&b"close"[..])
+            );
             let v: Value = resp.json().await.expect("json");
             assert_envelope(st, &v, 413, "payload_too_large");
         }

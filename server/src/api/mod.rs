@@ -80,8 +80,15 @@ fn harden(h: &mut HeaderMap) {
 }
 
 fn error_response(e: ApiError) -> Response {
+    let too_large = e.status == StatusCode::PAYLOAD_TOO_LARGE;
     let mut resp = e.into_response();
     harden(resp.headers_mut());
+    if too_large {
+        // The rest of the body was not read, so this connection cannot carry another request.
+        // Saying so keeps clients from reusing it (and failing their next call on a closed socket).
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     resp
 }
 
