@@ -374,6 +374,8 @@ pub struct MethodFacts {
     pub ends_at: Option<DateTime<Utc>>,
     pub user_identity_id: Uuid,
     pub user_deleted: bool,
+    /// The Remote Unlock switch on the user's access.
+    pub remote_unlock_enabled: bool,
 }
 
 pub fn method_facts(conn: &Connection, ws: Uuid, id: Uuid) -> StoreResult<Option<MethodFacts>> {
@@ -382,7 +384,7 @@ pub fn method_facts(conn: &Connection, ws: Uuid, id: Uuid) -> StoreResult<Option
         // re-prepares the statement on every call (measured: a quarter of the unlock path).
         "WITH p(ws, id) AS (SELECT ?1, ?2)
          SELECT m.mode, m.revoked_at, m.access_grant_id, g.deleted_at AS grant_deleted, g.starts_at, g.ends_at,
-                g.user_identity_id, u.deleted_at AS user_deleted
+                g.user_identity_id, u.deleted_at AS user_deleted, u.remote_unlock_enabled
          FROM p
          JOIN access_methods m ON m.workspace_id = p.ws AND m.id = p.id
          JOIN access_grants g ON g.id = m.access_grant_id AND g.workspace_id = m.workspace_id
@@ -399,6 +401,7 @@ pub fn method_facts(conn: &Connection, ws: Uuid, id: Uuid) -> StoreResult<Option
                 ends_at: opt_time(r.get("ends_at")?),
                 user_identity_id: uuid(r, "user_identity_id")?,
                 user_deleted: r.get::<_, Option<i64>>("user_deleted")?.is_some(),
+                remote_unlock_enabled: r.get::<_, i64>("remote_unlock_enabled")? != 0,
             })
         })
         .optional()?)

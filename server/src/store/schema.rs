@@ -208,6 +208,12 @@ CREATE INDEX guest_link_entrances_entrance ON guest_link_entrances(acs_entrance_
 ALTER TABLE events ADD COLUMN guest_link_id TEXT;
 CREATE INDEX events_guest_link ON events(workspace_id, guest_link_id);
 "#,
+    // The control center: the Remote Unlock switch on a user's access (on for everyone until an
+    // admin turns it off).
+    r#"
+ALTER TABLE user_identities ADD COLUMN remote_unlock_enabled INTEGER NOT NULL DEFAULT 1
+    CHECK (remote_unlock_enabled IN (0, 1));
+"#,
 ];
 
 /// The schema version this build writes.
