@@ -97,9 +97,7 @@ async fn users(ctx: &Ctx, command: UsersCommand) -> Result<(), CliError> {
     let a = session.admin();
     match command {
         UsersCommand::List { search, role } => {
-            let people = a
-                .people(search.as_deref(), role.map(|r| r.role()))
-                .await?;
+            let people = a.people(search.as_deref(), role.map(|r| r.role())).await?;
             if ctx.json {
                 return ctx.print(&json!({ "people": people }));
             }
@@ -126,7 +124,15 @@ async fn users(ctx: &Ctx, command: UsersCommand) -> Result<(), CliError> {
                 })
                 .collect();
             line(&output::table(
-                &["ID", "NAME", "ROLE", "STATE", "REMOTE UNLOCK", "KEYS", "SITES"],
+                &[
+                    "ID",
+                    "NAME",
+                    "ROLE",
+                    "STATE",
+                    "REMOTE UNLOCK",
+                    "KEYS",
+                    "SITES",
+                ],
                 &rows,
             ))
         }
@@ -419,7 +425,10 @@ async fn sites(ctx: &Ctx, command: SitesCommand) -> Result<(), CliError> {
     ))
 }
 
-fn door_row(d: &AcsEntrance, site_names: &std::collections::HashMap<uuid::Uuid, String>) -> Vec<String> {
+fn door_row(
+    d: &AcsEntrance,
+    site_names: &std::collections::HashMap<uuid::Uuid, String>,
+) -> Vec<String> {
     let m = &d.ajar_metadata;
     vec![
         d.acs_entrance_id.to_string(),
@@ -428,7 +437,12 @@ fn door_row(d: &AcsEntrance, site_names: &std::collections::HashMap<uuid::Uuid, 
             .get(&d.acs_system_id)
             .cloned()
             .unwrap_or_else(|| output::short(&d.acs_system_id)),
-        if d.can_unlock_with_cloud_key { "yes" } else { "no" }.to_owned(),
+        if d.can_unlock_with_cloud_key {
+            "yes"
+        } else {
+            "no"
+        }
+        .to_owned(),
         format!("{} ms", m.relock_pulse_ms),
         if m.is_in_lockdown { "LOCKDOWN" } else { "-" }.to_owned(),
         m.driver.clone(),
@@ -456,7 +470,16 @@ async fn doors(ctx: &Ctx, command: DoorsCommand) -> Result<(), CliError> {
                 .collect();
             let rows: Vec<Vec<String>> = list.iter().map(|d| door_row(d, &names)).collect();
             return line(&output::table(
-                &["ID", "NAME", "SITE", "CLOUD KEY", "RELOCK", "LOCKDOWN", "DRIVER", "STATE"],
+                &[
+                    "ID",
+                    "NAME",
+                    "SITE",
+                    "CLOUD KEY",
+                    "RELOCK",
+                    "LOCKDOWN",
+                    "DRIVER",
+                    "STATE",
+                ],
                 &rows,
             ));
         }
@@ -503,9 +526,17 @@ async fn doors(ctx: &Ctx, command: DoorsCommand) -> Result<(), CliError> {
         "Door {:?} ({}): cloud key {}, relock {} ms, {}, driver {} ({}).",
         door.display_name,
         door.acs_entrance_id,
-        if door.can_unlock_with_cloud_key { "allowed" } else { "not allowed" },
+        if door.can_unlock_with_cloud_key {
+            "allowed"
+        } else {
+            "not allowed"
+        },
         m.relock_pulse_ms,
-        if m.is_in_lockdown { "in lockdown" } else { "not in lockdown" },
+        if m.is_in_lockdown {
+            "in lockdown"
+        } else {
+            "not in lockdown"
+        },
         m.driver,
         if m.is_online { "online" } else { "offline" }
     ))
@@ -525,7 +556,12 @@ async fn keys(ctx: &Ctx, command: KeysCommand) -> Result<(), CliError> {
                 .map(|k| {
                     vec![
                         k.api_key_id.to_string(),
-                        if k.revoked_at.is_some() { "revoked" } else { "active" }.to_owned(),
+                        if k.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        }
+                        .to_owned(),
                         k.name.clone(),
                         format!("{}…", k.token_prefix),
                         output::civil(&k.created_at, "UTC"),

@@ -232,7 +232,11 @@ pub enum CredentialsCommand {
         #[arg(long, default_value = "Cloud Key")]
         name: String,
         /// A door (name or id); repeat for more.
-        #[arg(long = "entry", value_name = "ENTRY", required_unless_present = "sites")]
+        #[arg(
+            long = "entry",
+            value_name = "ENTRY",
+            required_unless_present = "sites"
+        )]
         entries: Vec<String>,
         /// A whole site (name or id): all its doors; repeat for more.
         #[arg(long = "site", value_name = "SITE")]
@@ -349,7 +353,9 @@ pub enum KeysCommand {
         name: String,
     },
     /// Revoke an API key at once.
-    Revoke { key_id: String },
+    Revoke {
+        key_id: String,
+    },
 }
 
 #[derive(Debug, Args)]
