@@ -568,6 +568,15 @@ fn event_line(e: &Event, names: &HashMap<Uuid, String>) -> String {
     if let Some(m) = &e.method {
         parts.push(format!("({m})"));
     }
+    if let (Some(t), Some(id)) = (&e.object_type, e.object_id) {
+        parts.push(format!("{t} {}", output::short(&id)));
+    }
+    if let Some(f) = e.changed_fields.as_ref().filter(|f| !f.is_empty()) {
+        parts.push(format!("changed {}", f.join(", ")));
+    }
+    if let (Some(t), Some(id)) = (&e.actor_type, e.actor_id) {
+        parts.push(format!("by {t} {}", output::short(&id)));
+    }
     match (&e.error_code, &e.error_message) {
         (_, Some(m)) => parts.push(format!("— {m}")),
         (Some(c), None) => parts.push(format!("— {c}")),

@@ -835,6 +835,13 @@ async fn the_source_documents_steps_as_a_new_user_with_remote_unlock_stopping_th
     ] {
         assert!(text.contains(t), "{t} missing from the activity");
     }
+    let r = a.run(&["activity", "--limit", "200"]).await.ok();
+    assert!(
+        r.stdout.contains("user_identity.remote_unlock_disabled")
+            && r.stdout.contains("changed remote_unlock_enabled")
+            && r.stdout.contains("by api_key"),
+        "who changed what, in the text activity: {r:?}"
+    );
     if let Some(k) = keyring {
         k.stop().await;
     }

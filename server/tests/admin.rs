@@ -121,6 +121,21 @@ async fn remote_unlock_off_stops_the_users_unlocks_and_every_guest_link_they_iss
         "a guest link must stop with its issuer's switch: {body}"
     );
     assert!(body["unlocked_until"].is_null());
+    // The link's webhook URL (automations) stops the same way.
+    let hook = s(&link["webhook_urls"][0]["url"]);
+    let v: Value = srv
+        .http
+        .post(&hook)
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        v["action_attempt"]["error"]["type"], "guest_link_issuer_lost_access",
+        "{v}"
+    );
     let (st, body) = srv
         .post(
             "/guest_links/create",
