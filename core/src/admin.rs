@@ -57,7 +57,7 @@ pub struct CloudKeyRequest {
     pub name: String,
     /// Doors by name or id.
     pub entries: Vec<String>,
-    /// Whole sites by name or id (their doors now).
+    /// Whole sites by name or id: their doors, and doors added to them later.
     pub sites: Vec<String>,
     /// Civil time in the site's zone (`2026-06-02T00:00`) or RFC 3339; default now.
     pub starts_at: Option<String>,

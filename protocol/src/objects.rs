@@ -523,6 +523,9 @@ pub struct CloudKey {
     pub name: String,
     pub acs_entrance_ids: Vec<Uuid>,
     pub acs_system_ids: Vec<Uuid>,
+    /// Sites the key covers whole: doors added to them later join the key.
+    #[serde(default)]
+    pub whole_acs_system_ids: Vec<Uuid>,
     #[serde(with = "rfc3339")]
     pub starts_at: DateTime<Utc>,
     #[serde(default, with = "rfc3339_opt")]

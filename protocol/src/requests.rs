@@ -315,8 +315,8 @@ request!(
 );
 request!(PeopleGet { pub user_identity_id: Option<Uuid> });
 request!(
-    /// Ajar: add a Cloud Key credential to a user: doors (or whole sites, expanded to their doors
-    /// now), an optional window as civil times in the site's zone or RFC 3339 instants.
+    /// Ajar: add a Cloud Key credential to a user: doors and/or whole sites (doors added to them
+    /// later join the key), an optional window as civil times in the site's zone or RFC 3339 instants.
     CloudKeysCreate {
         pub user_identity_id: Option<Uuid>,
         pub name: Option<String>,

@@ -270,6 +270,27 @@ async fn cloud_keys_have_a_window_in_the_sites_zone_and_a_state() {
         unlock(&srv, &tok, &m2, &f.other_door).await["status"],
         "success"
     );
+    assert_eq!(site_key["whole_acs_system_ids"], json!([f.site]));
+    // A door added to the site later joins the whole-site key (and only that key).
+    let cellar = s(&srv
+        .ok(
+            "/acs/entrances/create",
+            &srv.key,
+            json!({"acs_system_id": f.site, "display_name": "Cellar"}),
+        )
+        .await["acs_entrance"]["acs_entrance_id"]);
+    assert_eq!(unlock(&srv, &tok, &m2, &cellar).await["status"], "success");
+    let a = unlock(&srv, &tok, &method, &cellar).await;
+    assert_eq!(a["error"]["type"], "entrance_not_in_access_grant");
+    let got = srv
+        .ok("/cloud_keys/get", &srv.key, json!({"access_method_id": m2}))
+        .await;
+    assert_eq!(
+        got["cloud_key"]["acs_entrance_ids"]
+            .as_array()
+            .map(Vec::len),
+        Some(5)
+    );
     let r = srv
         .ok(
             "/cloud_keys/revoke",

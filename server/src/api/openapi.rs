@@ -294,7 +294,8 @@ fn schemas() -> Value {
               "last_unlocked_at", "view_count", "last_viewed_at", "created_at", "revoked_at", "state"]),
         "cloud_key": obj(json!({
             "access_method_id": uuid, "access_grant_id": uuid, "user_identity_id": uuid, "workspace_id": uuid, "name": s,
-            "acs_entrance_ids": arr(uuid.clone()), "acs_system_ids": arr(uuid.clone()), "starts_at": time, "ends_at": ntime,
+            "acs_entrance_ids": arr(uuid.clone()), "acs_system_ids": arr(uuid.clone()),
+            "whole_acs_system_ids": arr(uuid.clone()), "starts_at": time, "ends_at": ntime,
             "time_zone": nstr, "starts_at_local": nstr, "ends_at_local": nstr,
             "state": {"type": "string", "enum": ["scheduled", "active", "expired", "revoked"]},
             "created_at": time, "revoked_at": ntime

@@ -30,6 +30,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<KeyRow> {
             name: name.unwrap_or_else(|| "Cloud Key".to_owned()),
             acs_entrance_ids: vec![],
             acs_system_ids: vec![],
+            whole_acs_system_ids: vec![],
             starts_at: time(r.get("starts_at")?),
             ends_at: opt_time(r.get("ends_at")?),
             time_zone: None,
@@ -73,6 +74,7 @@ fn complete(conn: &Connection, mut k: CloudKey, now: DateTime<Utc>) -> StoreResu
         })?
         .collect::<Result<_, _>>()?;
     k.acs_system_ids = sites.iter().map(|(id, _)| *id).collect();
+    k.whole_acs_system_ids = super::grants::whole_sites(conn, k.access_grant_id)?;
     let mut zones: Vec<&String> = sites.iter().map(|(_, z)| z).collect();
     zones.dedup();
     if let [zone] = zones.as_slice() {

@@ -417,3 +417,46 @@ pub fn grant_has_entrance(conn: &Connection, grant: Uuid, entrance: Uuid) -> Sto
         .optional()?
         .is_some())
 }
+
+/// Marks a grant as covering a whole site: doors added to the site later join it.
+pub fn add_whole_site(conn: &Connection, ws: Uuid, grant: Uuid, site: Uuid) -> StoreResult<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO access_grant_systems (access_grant_id, acs_system_id, workspace_id) VALUES (?1, ?2, ?3)",
+        params![grant.to_string(), site.to_string(), ws.to_string()],
+    )?;
+    Ok(())
+}
+
+/// The sites a grant covers whole.
+pub fn whole_sites(conn: &Connection, grant: Uuid) -> StoreResult<Vec<Uuid>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT acs_system_id FROM access_grant_systems WHERE access_grant_id = ?1 ORDER BY acs_system_id",
+    )?;
+    let rows = stmt.query_map([grant.to_string()], |r| uuid(r, "acs_system_id"))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A new door joins every live grant that covers its whole site; returns those grants.
+pub fn join_whole_site_grants(
+    conn: &Connection,
+    ws: Uuid,
+    site: Uuid,
+    door: Uuid,
+) -> StoreResult<Vec<Uuid>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT gs.access_grant_id FROM access_grant_systems gs JOIN access_grants g ON g.id = gs.access_grant_id
+         WHERE gs.workspace_id = ?1 AND gs.acs_system_id = ?2 AND g.workspace_id = ?1 AND g.deleted_at IS NULL",
+    )?;
+    let grants: Vec<Uuid> = stmt
+        .query_map([ws.to_string(), site.to_string()], |r| {
+            uuid(r, "access_grant_id")
+        })?
+        .collect::<Result<_, _>>()?;
+    for g in &grants {
+        conn.execute(
+            "INSERT OR IGNORE INTO access_grant_entrances (access_grant_id, acs_entrance_id, workspace_id) VALUES (?1, ?2, ?3)",
+            params![g.to_string(), door.to_string(), ws.to_string()],
+        )?;
+    }
+    Ok(grants)
+}

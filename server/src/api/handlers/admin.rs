@@ -252,6 +252,9 @@ pub async fn cloud_keys_create(ctx: Ctx, body: Value) -> ApiResult<Value> {
                 },
                 now,
             )?;
+            for site in &site_ids {
+                grants::add_whole_site(c, ws, g.access_grant_id, *site)?;
+            }
             let method = *g.access_method_ids.first().ok_or_else(ApiError::internal)?;
             for t in [
                 "access_grant.created",

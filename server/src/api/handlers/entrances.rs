@@ -123,6 +123,13 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .store
         .write(move |c| {
             let e = entrances::create(c, ws, &n, now)?;
+            // Cloud keys that cover the whole site now cover this door too.
+            crate::store::grants::join_whole_site_grants(
+                c,
+                ws,
+                e.acs_system_id,
+                e.acs_entrance_id,
+            )?;
             ev.acs_entrance_id = Some(e.acs_entrance_id);
             ev.acs_system_id = Some(e.acs_system_id);
             ev.object_type = Some("acs_entrance".to_owned());
