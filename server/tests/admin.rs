@@ -444,6 +444,30 @@ async fn members_and_front_desk_change_nothing_and_front_desk_reads_people() {
         !owners.is_empty() && owners.iter().all(|o| *o == f.user),
         "{owners:?}"
     );
+    let theirs = srv
+        .ok(
+            "/cloud_keys/list",
+            &srv.key,
+            json!({"user_identity_id": other}),
+        )
+        .await["cloud_keys"][0]["access_method_id"]
+        .clone();
+    let (st, v) = srv
+        .post(
+            "/cloud_keys/get",
+            &member,
+            json!({"access_method_id": theirs}),
+        )
+        .await;
+    assert_eq!(st, 404, "a member cannot read another user's key: {v}");
+    let (st, _) = srv
+        .post(
+            "/cloud_keys/get",
+            &desk,
+            json!({"access_method_id": theirs}),
+        )
+        .await;
+    assert_eq!(st, 200, "front desk reads every key");
     // An admin user's session administers.
     srv.ok(
         "/user_identities/update",
