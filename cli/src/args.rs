@@ -96,6 +96,266 @@ pub enum Command {
     },
     /// Show activity, newest last.
     Activity(ActivityArgs),
+    /// The control center: users, their cloud keys and Remote Unlock, sign-in sessions, sites,
+    /// doors and API keys (needs an admin's token; front desk may list and show users).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// People: list, show, add, edit, remove; their cloud keys and the Remote Unlock switch.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// API keys for integrations: list, add (the key is shown once), revoke.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Sign-in for a user's phone or desk: issue a code and QR (shown once), list, revoke.
+    Sessions {
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
+    /// Sites (a name and an IANA time zone): list, add, edit.
+    Sites {
+        #[command(subcommand)]
+        command: SitesCommand,
+    },
+    /// Doors: list (with driver and online state), add, edit.
+    Doors {
+        #[command(subcommand)]
+        command: DoorsCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Member,
+    #[value(name = "front_desk", alias = "front-desk")]
+    FrontDesk,
+    Admin,
+}
+
+impl RoleArg {
+    pub fn role(self) -> ajar_protocol::Role {
+        match self {
+            RoleArg::Member => ajar_protocol::Role::Member,
+            RoleArg::FrontDesk => ajar_protocol::Role::FrontDesk,
+            RoleArg::Admin => ajar_protocol::Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+impl OnOff {
+    pub fn on(self) -> bool {
+        self == OnOff::On
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeyState {
+    Scheduled,
+    Active,
+    Expired,
+    Revoked,
+}
+
+/// A user is named by id, email, full name or key.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// List users with role, sites, cloud keys and state.
+    List {
+        /// Only users whose name, email, phone or key contains this.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, value_enum)]
+        role: Option<RoleArg>,
+    },
+    /// Show one user: role, Remote Unlock, cloud keys with window and state, sessions.
+    Show { user: String },
+    /// Add a user.
+    Add {
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long, value_enum, default_value = "member")]
+        role: RoleArg,
+    },
+    /// Change a user's name, email, phone or role ("" clears a field).
+    Edit {
+        user: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long, value_enum)]
+        role: Option<RoleArg>,
+    },
+    /// Remove a user: their sessions, cloud keys and guest links stop at once.
+    Remove { user: String },
+    /// Cloud Key credentials on a user: add, list, revoke.
+    Credentials {
+        #[command(subcommand)]
+        command: CredentialsCommand,
+    },
+    /// Turn Remote Unlock on or off for a user. Off stops the user's unlocks and every guest
+    /// link they issued, at the next request.
+    RemoteUnlock {
+        user: String,
+        #[arg(value_enum)]
+        state: OnOff,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// Add a Cloud Key: doors and/or whole sites, an optional window in the site's time zone.
+    Add {
+        user: String,
+        /// The credential's name.
+        #[arg(long, default_value = "Cloud Key")]
+        name: String,
+        /// A door (name or id); repeat for more.
+        #[arg(
+            long = "entry",
+            value_name = "ENTRY",
+            required_unless_present = "sites"
+        )]
+        entries: Vec<String>,
+        /// A whole site (name or id): all its doors; repeat for more.
+        #[arg(long = "site", value_name = "SITE")]
+        sites: Vec<String>,
+        /// Start: a civil time in the site's zone (2026-06-02T00:00) or RFC 3339 [default: now].
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// End: a civil time in the site's zone or RFC 3339 [default: no end].
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+    },
+    /// List cloud keys (of one user, or all) with window and state.
+    List {
+        user: Option<String>,
+        #[arg(long, value_enum)]
+        state: Option<KeyState>,
+    },
+    /// Revoke a cloud key at once.
+    Revoke {
+        /// The key's id (see `ajar admin users credentials list`).
+        key_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// Issue a sign-in code for a user's phone or desk; shown once. Redeem with `ajar login`.
+    Issue {
+        user: String,
+        /// When the session ends (RFC 3339) [default: in 30 days].
+        #[arg(long, value_name = "TIME")]
+        expires: Option<String>,
+        /// Also print the code's QR in the terminal.
+        #[arg(long)]
+        qr: bool,
+        /// Write the QR as PNG to this file.
+        #[arg(long, value_name = "FILE")]
+        qr_png: Option<PathBuf>,
+        /// Write the QR as SVG to this file.
+        #[arg(long, value_name = "FILE")]
+        qr_svg: Option<PathBuf>,
+    },
+    /// List a user's sessions (tokens are never shown again).
+    List { user: String },
+    /// Revoke a session: that phone or desk is signed out at its next request.
+    Revoke { session_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SitesCommand {
+    List,
+    /// Add a site.
+    Add {
+        name: String,
+        /// IANA time zone, e.g. Europe/Berlin.
+        #[arg(long)]
+        time_zone: String,
+    },
+    /// Rename a site or change its time zone.
+    Edit {
+        /// The site (name or id).
+        site: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        time_zone: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DoorsCommand {
+    /// List doors with site, cloud-key unlock, relock pulse, lockdown, driver and online state.
+    List {
+        /// Only this site (name or id).
+        #[arg(long)]
+        site: Option<String>,
+    },
+    /// Add a door to a site.
+    Add {
+        name: String,
+        /// The site (name or id).
+        #[arg(long)]
+        site: String,
+        /// Whether cloud keys may unlock it [default: on].
+        #[arg(long, value_enum)]
+        cloud_key: Option<OnOff>,
+        /// How long it stays unlocked, in milliseconds.
+        #[arg(long, value_name = "MS")]
+        relock_ms: Option<u32>,
+        #[arg(long, value_enum)]
+        lockdown: Option<OnOff>,
+    },
+    /// Change a door.
+    Edit {
+        /// The door (name or id).
+        door: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_enum)]
+        cloud_key: Option<OnOff>,
+        #[arg(long, value_name = "MS")]
+        relock_ms: Option<u32>,
+        #[arg(long, value_enum)]
+        lockdown: Option<OnOff>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    List,
+    /// Create an API key; the key is shown once.
+    Add {
+        #[arg(long, default_value = "API key")]
+        name: String,
+    },
+    /// Revoke an API key at once.
+    Revoke {
+        key_id: String,
+    },
 }
 
 #[derive(Debug, Args)]

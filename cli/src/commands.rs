@@ -29,8 +29,8 @@ const KEYRING_SERVICE: &str = "ajar";
 const FOLLOW_EVERY: Duration = Duration::from_secs(2);
 
 /// What every command needs: the global options.
-struct Ctx {
-    json: bool,
+pub(crate) struct Ctx {
+    pub(crate) json: bool,
     profile: Option<String>,
     data_dir: Option<PathBuf>,
 }
@@ -87,7 +87,7 @@ impl Ctx {
     }
 
     /// A session: the headless environment, else the named (or default) profile.
-    async fn session(&self) -> Result<Session, CliError> {
+    pub(crate) async fn session(&self) -> Result<Session, CliError> {
         match self.headless()? {
             Some(h) => {
                 let code = ajar_core::signin::parse_code(&h.token)?;
@@ -102,7 +102,7 @@ impl Ctx {
         }
     }
 
-    fn print<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), CliError> {
+    pub(crate) fn print<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), CliError> {
         output::json(value, false)
     }
 }
@@ -127,10 +127,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Links { state } => links(&ctx, state.map(|s| s.as_str())).await,
         Command::Revoke { link_id } => revoke(&ctx, &link_id).await,
         Command::Activity(a) => activity(&ctx, a).await,
+        Command::Admin { command } => crate::admin::run(&ctx, command).await,
     }
 }
 
-fn parse_id(s: &str, what: &str) -> Result<Uuid, CliError> {
+pub(crate) fn parse_id(s: &str, what: &str) -> Result<Uuid, CliError> {
     Uuid::parse_str(s.trim())
         .map_err(|_| CoreError::InvalidInput(format!("{s:?} is not a {what} id")).into())
 }
@@ -566,6 +567,15 @@ fn event_line(e: &Event, names: &HashMap<Uuid, String>) -> String {
     }
     if let Some(m) = &e.method {
         parts.push(format!("({m})"));
+    }
+    if let (Some(t), Some(id)) = (&e.object_type, e.object_id) {
+        parts.push(format!("{t} {}", output::short(&id)));
+    }
+    if let Some(f) = e.changed_fields.as_ref().filter(|f| !f.is_empty()) {
+        parts.push(format!("changed {}", f.join(", ")));
+    }
+    if let (Some(t), Some(id)) = (&e.actor_type, e.actor_id) {
+        parts.push(format!("by {t} {}", output::short(&id)));
     }
     match (&e.error_code, &e.error_message) {
         (_, Some(m)) => parts.push(format!("— {m}")),

@@ -2,6 +2,7 @@
 //! Parses arguments, runs the command, and maps errors to documented exit codes; with `--json`
 //! every outcome, errors included, is one JSON document on stdout.
 
+mod admin;
 mod args;
 mod commands;
 mod error;

@@ -5,6 +5,7 @@
 //! [`Session`] for one server and account: entries (cached for offline start), unlock, share
 //! (guest links with a [`SharePayload`]), links and activity.
 
+pub mod admin;
 pub mod cache;
 pub mod error;
 pub mod profiles;
@@ -13,6 +14,7 @@ pub mod session;
 pub mod share;
 pub mod signin;
 
+pub use admin::{Admin, CloudKeyRequest, DoorChanges, NewDoor, NewUser, SignInIssue, UserChanges};
 pub use error::{CoreError, Result};
 pub use profiles::{Core, Profile};
 pub use secrets::{MemorySecretStore, SecretStore};

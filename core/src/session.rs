@@ -216,7 +216,7 @@ impl Session {
         })
     }
 
-    async fn raw(&self, path: &str, body: Value, idem: Option<&str>) -> Result<Value> {
+    pub(crate) async fn raw(&self, path: &str, body: Value, idem: Option<&str>) -> Result<Value> {
         let mut req = self
             .http
             .post(format!("{}{path}", self.server))

@@ -48,6 +48,8 @@ pub mod codes {
     pub const ENTRANCE_NOT_CLOUD_KEY_ENABLED: &str = "entrance_not_cloud_key_enabled";
     pub const ENTRANCE_IN_LOCKDOWN: &str = "entrance_in_lockdown";
     pub const USER_IDENTITY_DELETED: &str = "user_identity_deleted";
+    /// Ajar: the Remote Unlock switch on the user's access is off.
+    pub const REMOTE_UNLOCK_DISABLED: &str = "remote_unlock_disabled";
 
     // Reasons a guest link refuses (view or unlock).
     pub const GUEST_LINK_NOT_FOUND: &str = "guest_link_not_found";

@@ -139,6 +139,14 @@ pub struct UserIdentity {
     pub warnings: Vec<Notice>,
     #[serde(default)]
     pub role: Role,
+    /// Ajar: the Remote Unlock switch on the user's access. Off stops the user's unlocks and
+    /// every guest link the user issued, at the next request.
+    #[serde(default = "yes")]
+    pub remote_unlock_enabled: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Modes of access methods; Ajar issues `cloud_key` only.
@@ -314,6 +322,14 @@ pub struct Event {
     pub actor_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor_id: Option<Uuid>,
+    /// What an administrative change touched (`user_identity`, `cloud_key`, `acs_system`, …; Ajar).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<Uuid>,
+    /// The names of the fields an update changed (never their secret values; Ajar).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_fields: Option<Vec<String>>,
 }
 
 /// A client session: a token that acts for one user identity (Seam `client_session`).
@@ -472,4 +488,68 @@ pub struct GuestView {
     pub uses_left: Option<u32>,
     /// Empty unless the link is active or scheduled.
     pub entrances: Vec<GuestEntrance>,
+}
+
+/// Where a cloud key credential stands, by the server's clock (Ajar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloudKeyState {
+    /// Its window has not started yet.
+    Scheduled,
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl CloudKeyState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloudKeyState::Scheduled => "scheduled",
+            CloudKeyState::Active => "active",
+            CloudKeyState::Expired => "expired",
+            CloudKeyState::Revoked => "revoked",
+        }
+    }
+}
+
+/// A Cloud Key credential on a user (Ajar's view of an access grant with a `cloud_key` access
+/// method): its name, doors, window and state. `access_method_id` is its id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudKey {
+    pub access_method_id: Uuid,
+    pub access_grant_id: Uuid,
+    pub user_identity_id: Uuid,
+    pub workspace_id: Uuid,
+    pub name: String,
+    pub acs_entrance_ids: Vec<Uuid>,
+    pub acs_system_ids: Vec<Uuid>,
+    /// Sites the key covers whole: doors added to them later join the key.
+    #[serde(default)]
+    pub whole_acs_system_ids: Vec<Uuid>,
+    #[serde(with = "rfc3339")]
+    pub starts_at: DateTime<Utc>,
+    #[serde(default, with = "rfc3339_opt")]
+    pub ends_at: Option<DateTime<Utc>>,
+    /// The zone of its doors' site (`None` when the doors span zones); the window as shown there.
+    pub time_zone: Option<String>,
+    pub starts_at_local: Option<String>,
+    pub ends_at_local: Option<String>,
+    pub state: CloudKeyState,
+    #[serde(with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(default, with = "rfc3339_opt")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A user as the control center lists them (Ajar): the identity with its role and Remote Unlock
+/// switch, the sites their keys cover, their cloud keys and live sessions, and a summary state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub user_identity: UserIdentity,
+    pub acs_system_ids: Vec<Uuid>,
+    pub cloud_keys: Vec<CloudKey>,
+    pub active_client_session_count: u32,
+    /// `active` (a cloud key works now), `scheduled` (only future keys), `no_access` (no live
+    /// key) or `remote_unlock_off` (the switch is off).
+    pub state: String,
 }

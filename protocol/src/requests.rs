@@ -228,6 +228,12 @@ request!(EventsList {
     pub guest_link_id: Option<Uuid>,
     pub device_id: Option<Uuid>,
     pub device_ids: Option<Vec<Uuid>>,
+    /// Ajar: administrative changes to one kind of object (`user_identity`, `cloud_key`, …).
+    pub object_type: Option<String>,
+    /// Ajar: changes to one object.
+    pub object_id: Option<Uuid>,
+    /// Ajar: what one API key or client session did.
+    pub actor_id: Option<Uuid>,
     pub limit: Option<f64>,
 });
 request!(EventsGet {
@@ -292,3 +298,37 @@ pub struct GuestRequest {
     pub token: String,
     pub acs_entrance_id: Option<Uuid>,
 }
+
+// ---- control center (Ajar) ----
+request!(
+    /// Ajar: turn the Remote Unlock switch of a user's access on or off.
+    UserIdentitiesSetRemoteUnlock { pub user_identity_id: Option<Uuid>, pub enabled: Option<bool> }
+);
+request!(
+    /// Ajar: list users for the control center.
+    PeopleList {
+        pub search: Option<String>,
+        pub role: Option<String>,
+        pub limit: Option<f64>,
+        pub page_cursor: Option<String>,
+    }
+);
+request!(PeopleGet { pub user_identity_id: Option<Uuid> });
+request!(
+    /// Ajar: add a Cloud Key credential to a user: doors and/or whole sites (doors added to them
+    /// later join the key), an optional window as civil times in the site's zone or RFC 3339 instants.
+    CloudKeysCreate {
+        pub user_identity_id: Option<Uuid>,
+        pub name: Option<String>,
+        pub acs_entrance_ids: Option<Vec<Uuid>>,
+        pub acs_system_ids: Option<Vec<Uuid>>,
+        pub starts_at: Option<String>,
+        pub ends_at: Option<String>,
+    }
+);
+request!(CloudKeysList {
+    pub user_identity_id: Option<Uuid>,
+    pub state: Option<String>,
+});
+request!(CloudKeysGet { pub access_method_id: Option<Uuid> });
+request!(CloudKeysRevoke { pub access_method_id: Option<Uuid> });

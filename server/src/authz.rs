@@ -34,6 +34,15 @@ impl Caller {
         }
     }
 
+    /// Staff: may read the control center (API key, or a session of an `admin` or
+    /// `front_desk` user). Front desk reads; only admins change.
+    pub fn is_staff(&self) -> bool {
+        match self.actor {
+            Actor::ApiKey { .. } => true,
+            Actor::ClientSession { role, .. } => matches!(role, Role::Admin | Role::FrontDesk),
+        }
+    }
+
     /// `Some(user)` when the caller may only see that user's own rows (a `member` session).
     /// Front desk and admin sessions and API keys see the whole workspace.
     pub fn only_user(&self) -> Option<Uuid> {
@@ -84,6 +93,8 @@ impl Caller {
 #[derive(Debug, Clone)]
 pub struct UnlockFacts {
     pub user_deleted: bool,
+    /// The Remote Unlock switch on the user's access is off.
+    pub remote_unlock_disabled: bool,
     pub method_revoked: bool,
     pub grant_deleted: bool,
     pub method_mode: String,
@@ -113,6 +124,12 @@ pub fn decide_unlock(f: &UnlockFacts, now: DateTime<Utc>) -> Result<(), Refusal>
         return refuse(
             codes::USER_IDENTITY_DELETED,
             "The user identity of this cloud key has been deleted.",
+        );
+    }
+    if f.remote_unlock_disabled {
+        return refuse(
+            codes::REMOTE_UNLOCK_DISABLED,
+            "Remote Unlock is turned off for this user; ask an administrator.",
         );
     }
     if f.method_revoked || f.grant_deleted {
@@ -236,6 +253,7 @@ mod tests {
     fn ok_facts() -> UnlockFacts {
         UnlockFacts {
             user_deleted: false,
+            remote_unlock_disabled: false,
             method_revoked: false,
             grant_deleted: false,
             method_mode: "cloud_key".into(),
@@ -256,6 +274,10 @@ mod tests {
             (
                 Box::new(|f| f.user_deleted = true),
                 codes::USER_IDENTITY_DELETED,
+            ),
+            (
+                Box::new(|f| f.remote_unlock_disabled = true),
+                codes::REMOTE_UNLOCK_DISABLED,
             ),
             (
                 Box::new(|f| f.method_revoked = true),
@@ -340,6 +362,13 @@ mod tests {
             Err(codes::GUEST_LINK_ISSUER_LOST_ACCESS)
         );
         let mut f = ok.clone();
+        f.issuer.remote_unlock_disabled = true;
+        assert_eq!(
+            decide_guest_unlock(&f, now).map_err(|r| r.code),
+            Err(codes::GUEST_LINK_ISSUER_LOST_ACCESS),
+            "turning Remote Unlock off stops the issuer's guest links"
+        );
+        let mut f = ok.clone();
         f.issuer.entrance_in_grant = false;
         assert_eq!(
             decide_guest_unlock(&f, now).map_err(|r| r.code),
@@ -373,6 +402,7 @@ mod tests {
             },
         };
         assert_eq!(member.only_user(), Some(me));
+        assert!(!member.is_staff());
         assert!(member.may_use_key_of(me));
         assert!(!member.may_use_key_of(other));
         assert!(!member.is_admin());
@@ -387,6 +417,7 @@ mod tests {
         assert_eq!(desk.only_user(), None);
         assert!(!desk.may_use_key_of(other));
         assert!(!desk.is_admin());
+        assert!(desk.is_staff());
         let key = Caller {
             workspace_id: ws,
             actor: Actor::ApiKey {

@@ -36,6 +36,8 @@ async fn snapshot(srv: &Server, key: &str) -> Value {
         ("/client_sessions/list", json!({}), "client_sessions"),
         ("/api_keys/list", json!({}), "api_keys"),
         ("/guest_links/list", json!({}), "guest_links"),
+        ("/cloud_keys/list", json!({}), "cloud_keys"),
+        ("/people/list", json!({}), "people"),
     ] {
         let mut v = srv.ok(path, key, body).await[field].clone();
         // Live door state may change with time; it is not what isolation is about.
@@ -374,6 +376,45 @@ async fn workspace_b_cannot_see_or_touch_workspace_a() {
             "empty",
         ),
         ("/guest_links/revoke", json!({"guest_link_id": link}), "404"),
+        // The control center.
+        ("/people/get", json!({"user_identity_id": fa.user}), "404"),
+        (
+            "/user_identities/set_remote_unlock",
+            json!({"user_identity_id": fa.user, "enabled": false}),
+            "404",
+        ),
+        (
+            "/cloud_keys/create",
+            json!({"user_identity_id": fa.user, "name": "x", "acs_entrance_ids": [fb.doors[0]]}),
+            "404",
+        ),
+        (
+            "/cloud_keys/create",
+            json!({"user_identity_id": fb.user, "name": "x", "acs_entrance_ids": [fa.doors[0]]}),
+            "404",
+        ),
+        (
+            "/cloud_keys/create",
+            json!({"user_identity_id": fb.user, "name": "x", "acs_system_ids": [fa.site]}),
+            "404",
+        ),
+        (
+            "/cloud_keys/list",
+            json!({"user_identity_id": fa.user}),
+            "empty",
+        ),
+        (
+            "/cloud_keys/get",
+            json!({"access_method_id": fa.method}),
+            "404",
+        ),
+        (
+            "/cloud_keys/revoke",
+            json!({"access_method_id": fa.method}),
+            "404",
+        ),
+        ("/events/list", json!({"object_id": fa.user}), "empty"),
+        ("/events/list", json!({"actor_id": api_key}), "empty"),
     ];
 
     for (path, body, expect) in &cases {

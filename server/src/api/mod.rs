@@ -154,6 +154,12 @@ async fn handle(
             route.path
         )));
     }
+    if route.access == spec::Access::Staff && !caller.is_staff() {
+        return Err(ApiError::forbidden(format!(
+            "{} needs an API key or the session of an admin or front-desk user",
+            route.path
+        )));
+    }
     let input = if *method == Method::GET || *method == Method::DELETE {
         query::parse(uri.query().unwrap_or(""), route.params)?
     } else {

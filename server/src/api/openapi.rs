@@ -100,7 +100,7 @@ fn operation(route: &Route, method: &str) -> Value {
     });
     let security = match route.access {
         Access::Admin => json!([{"api_key": []}, {"client_session": []}]),
-        Access::Any => json!([{"api_key": []}, {"client_session": []}]),
+        Access::Any | Access::Staff => json!([{"api_key": []}, {"client_session": []}]),
     };
     let mut op = json!({
         "operationId": format!("{}_{}", route.path.trim_start_matches('/').replace('/', "_"), method),
@@ -111,6 +111,10 @@ fn operation(route: &Route, method: &str) -> Value {
     });
     if route.access == Access::Admin {
         op["description"] = json!("Needs an API key or a session of an `admin` user.");
+    }
+    if route.access == Access::Staff {
+        op["description"] =
+            json!("Needs an API key or a session of an `admin` or `front_desk` user.");
     }
     if !route.one_of.is_empty() {
         op["x-one-of-required"] = json!(route.one_of);
@@ -236,7 +240,8 @@ fn schemas() -> Value {
             "user_identity_id": uuid, "workspace_id": uuid, "created_at": time, "display_name": s, "user_identity_key": nstr,
             "email_address": nstr, "phone_number": nstr, "full_name": nstr, "acs_user_ids": arr(uuid.clone()),
             "errors": arr(notice.clone()), "warnings": arr(notice.clone()),
-            "role": {"type": "string", "enum": ["member", "front_desk", "admin"]}
+            "role": {"type": "string", "enum": ["member", "front_desk", "admin"]},
+            "remote_unlock_enabled": b
         }), &["user_identity_id", "workspace_id", "created_at", "display_name", "user_identity_key", "email_address",
               "phone_number", "full_name", "acs_user_ids", "errors", "warnings"]),
         "access_grant": obj(json!({
@@ -265,7 +270,8 @@ fn schemas() -> Value {
             "connected_account_id": uuid, "acs_system_id": uuid, "acs_entrance_id": uuid, "user_identity_id": uuid,
             "access_grant_id": uuid, "access_grant_ids": arr(uuid.clone()), "access_method_id": uuid, "action_attempt_id": uuid,
             "action_type": s, "status": s, "method": s, "client_session_id": uuid, "api_key_id": uuid, "guest_link_id": uuid, "error_code": s,
-            "error_message": s, "actor_type": s, "actor_id": uuid
+            "error_message": s, "actor_type": s, "actor_id": uuid, "object_type": s, "object_id": uuid,
+            "changed_fields": arr(s.clone())
         }), &["event_id", "event_type", "workspace_id", "created_at", "occurred_at"]),
         "client_session": obj(json!({
             "client_session_id": uuid, "workspace_id": uuid, "created_at": time, "expires_at": time, "token": s,
@@ -286,6 +292,21 @@ fn schemas() -> Value {
         }), &["guest_link_id", "workspace_id", "issuer_user_identity_id", "issuer_display_name", "access_method_id",
               "acs_entrance_ids", "description", "starts_at", "ends_at", "time_zone", "max_unlock_count", "unlock_count",
               "last_unlocked_at", "view_count", "last_viewed_at", "created_at", "revoked_at", "state"]),
+        "cloud_key": obj(json!({
+            "access_method_id": uuid, "access_grant_id": uuid, "user_identity_id": uuid, "workspace_id": uuid, "name": s,
+            "acs_entrance_ids": arr(uuid.clone()), "acs_system_ids": arr(uuid.clone()),
+            "whole_acs_system_ids": arr(uuid.clone()), "starts_at": time, "ends_at": ntime,
+            "time_zone": nstr, "starts_at_local": nstr, "ends_at_local": nstr,
+            "state": {"type": "string", "enum": ["scheduled", "active", "expired", "revoked"]},
+            "created_at": time, "revoked_at": ntime
+        }), &["access_method_id", "access_grant_id", "user_identity_id", "workspace_id", "name", "acs_entrance_ids",
+              "acs_system_ids", "starts_at", "ends_at", "time_zone", "state", "created_at", "revoked_at"]),
+        "person": obj(json!({
+            "user_identity": {"$ref": "#/components/schemas/user_identity"}, "acs_system_ids": arr(uuid.clone()),
+            "cloud_keys": arr(json!({"$ref": "#/components/schemas/cloud_key"})),
+            "active_client_session_count": {"type": "integer"},
+            "state": {"type": "string", "enum": ["active", "scheduled", "no_access", "remote_unlock_off"]}
+        }), &["user_identity", "acs_system_ids", "cloud_keys", "active_client_session_count", "state"]),
         "api_key": obj(json!({
             "api_key_id": uuid, "workspace_id": uuid, "name": s, "created_at": time, "revoked_at": ntime, "token_prefix": s,
             "token": {"type": "string", "description": "The key itself; only in the answer to api_keys/create."}

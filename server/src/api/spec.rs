@@ -102,6 +102,8 @@ pub enum Access {
     Any,
     /// API keys and sessions of `admin` users.
     Admin,
+    /// API keys and sessions of `admin` or `front_desk` users (control-center reads).
+    Staff,
 }
 
 /// Shape of a successful answer.
@@ -660,6 +662,9 @@ pub static ROUTES: &[Route] = &[
             p("device_id", Ty::Uuid),
             p("device_ids", UUIDS),
             p("connected_account_id", Ty::Uuid),
+            p("object_type", Ty::Str),
+            p("object_id", Ty::Uuid),
+            p("actor_id", Ty::Uuid),
             p("limit", Ty::Num),
             p("unstable_offset", Ty::Num)
         ],
@@ -759,6 +764,102 @@ pub static ROUTES: &[Route] = &[
     route!("/guest_links/revoke", Action, Any, "guest_links", "Revoke a guest link at once (Ajar)",
         [req("guest_link_id", Ty::Uuid)], NONE, Resp::Ok, h::guest_links::revoke),
 
+    // ---- control center (Ajar) ----
+    route!(
+        "/people/list",
+        Read,
+        Staff,
+        "people",
+        "List users with their role, sites, cloud keys, sessions and state (Ajar)",
+        [
+            p("search", Ty::Str),
+            p("role", ROLE),
+            PAGE[0],
+            PAGE[1]
+        ],
+        NONE,
+        Resp::Paged("people", "person"),
+        h::admin::people_list
+    ),
+    route!(
+        "/people/get",
+        Read,
+        Staff,
+        "people",
+        "Get one user with their role, sites, cloud keys, sessions and state (Ajar)",
+        [req("user_identity_id", Ty::Uuid)],
+        NONE,
+        Resp::One("person", "person"),
+        h::admin::people_get
+    ),
+    route!(
+        "/user_identities/set_remote_unlock",
+        Action,
+        Admin,
+        "user_identities",
+        "Turn the Remote Unlock switch on a user's access on or off; off stops the user's unlocks and every guest link they issued at the next request (Ajar)",
+        [req("user_identity_id", Ty::Uuid), req("enabled", Ty::Bool)],
+        NONE,
+        Resp::One("person", "person"),
+        h::admin::set_remote_unlock
+    ),
+    route!(
+        "/cloud_keys/create",
+        Create,
+        Admin,
+        "cloud_keys",
+        "Add a Cloud Key credential to a user: doors or whole sites, optional start and end in the site's time zone (Ajar)",
+        [
+            req("user_identity_id", Ty::Uuid),
+            req("name", Ty::Str),
+            p("acs_entrance_ids", UUIDS),
+            p("acs_system_ids", UUIDS),
+            p("starts_at", Ty::Str),
+            p("ends_at", Ty::Str)
+        ],
+        &["acs_entrance_ids", "acs_system_ids"],
+        Resp::One("cloud_key", "cloud_key"),
+        h::admin::cloud_keys_create
+    ),
+    route!(
+        "/cloud_keys/list",
+        Read,
+        Any,
+        "cloud_keys",
+        "List Cloud Key credentials with their window and state, revoked ones included (Ajar)",
+        [
+            p("user_identity_id", Ty::Uuid),
+            p(
+                "state",
+                Ty::Enum(&["scheduled", "active", "expired", "revoked"])
+            )
+        ],
+        NONE,
+        Resp::Many("cloud_keys", "cloud_key"),
+        h::admin::cloud_keys_list
+    ),
+    route!(
+        "/cloud_keys/get",
+        Read,
+        Any,
+        "cloud_keys",
+        "Get a Cloud Key credential (Ajar)",
+        [req("access_method_id", Ty::Uuid)],
+        NONE,
+        Resp::One("cloud_key", "cloud_key"),
+        h::admin::cloud_keys_get
+    ),
+    route!(
+        "/cloud_keys/revoke",
+        Action,
+        Admin,
+        "cloud_keys",
+        "Revoke a Cloud Key credential at once (Ajar)",
+        [req("access_method_id", Ty::Uuid)],
+        NONE,
+        Resp::One("cloud_key", "cloud_key"),
+        h::admin::cloud_keys_revoke
+    ),
     // ---- API keys (Ajar) ----
     route!(
         "/api_keys/create",

@@ -46,6 +46,7 @@ pub fn unlock_facts(
 ) -> StoreResult<UnlockFacts> {
     Ok(UnlockFacts {
         user_deleted: facts.user_deleted,
+        remote_unlock_disabled: !facts.remote_unlock_enabled,
         method_revoked: facts.revoked,
         grant_deleted: facts.grant_deleted,
         method_mode: facts.mode.clone(),

@@ -374,6 +374,8 @@ pub struct MethodFacts {
     pub ends_at: Option<DateTime<Utc>>,
     pub user_identity_id: Uuid,
     pub user_deleted: bool,
+    /// The Remote Unlock switch on the user's access.
+    pub remote_unlock_enabled: bool,
 }
 
 pub fn method_facts(conn: &Connection, ws: Uuid, id: Uuid) -> StoreResult<Option<MethodFacts>> {
@@ -382,7 +384,7 @@ pub fn method_facts(conn: &Connection, ws: Uuid, id: Uuid) -> StoreResult<Option
         // re-prepares the statement on every call (measured: a quarter of the unlock path).
         "WITH p(ws, id) AS (SELECT ?1, ?2)
          SELECT m.mode, m.revoked_at, m.access_grant_id, g.deleted_at AS grant_deleted, g.starts_at, g.ends_at,
-                g.user_identity_id, u.deleted_at AS user_deleted
+                g.user_identity_id, u.deleted_at AS user_deleted, u.remote_unlock_enabled
          FROM p
          JOIN access_methods m ON m.workspace_id = p.ws AND m.id = p.id
          JOIN access_grants g ON g.id = m.access_grant_id AND g.workspace_id = m.workspace_id
@@ -399,6 +401,7 @@ pub fn method_facts(conn: &Connection, ws: Uuid, id: Uuid) -> StoreResult<Option
                 ends_at: opt_time(r.get("ends_at")?),
                 user_identity_id: uuid(r, "user_identity_id")?,
                 user_deleted: r.get::<_, Option<i64>>("user_deleted")?.is_some(),
+                remote_unlock_enabled: r.get::<_, i64>("remote_unlock_enabled")? != 0,
             })
         })
         .optional()?)
@@ -413,4 +416,47 @@ pub fn grant_has_entrance(conn: &Connection, grant: Uuid, entrance: Uuid) -> Sto
         .query_row([grant.to_string(), entrance.to_string()], |_| Ok(()))
         .optional()?
         .is_some())
+}
+
+/// Marks a grant as covering a whole site: doors added to the site later join it.
+pub fn add_whole_site(conn: &Connection, ws: Uuid, grant: Uuid, site: Uuid) -> StoreResult<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO access_grant_systems (access_grant_id, acs_system_id, workspace_id) VALUES (?1, ?2, ?3)",
+        params![grant.to_string(), site.to_string(), ws.to_string()],
+    )?;
+    Ok(())
+}
+
+/// The sites a grant covers whole.
+pub fn whole_sites(conn: &Connection, grant: Uuid) -> StoreResult<Vec<Uuid>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT acs_system_id FROM access_grant_systems WHERE access_grant_id = ?1 ORDER BY acs_system_id",
+    )?;
+    let rows = stmt.query_map([grant.to_string()], |r| uuid(r, "acs_system_id"))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A new door joins every live grant that covers its whole site; returns those grants.
+pub fn join_whole_site_grants(
+    conn: &Connection,
+    ws: Uuid,
+    site: Uuid,
+    door: Uuid,
+) -> StoreResult<Vec<Uuid>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT gs.access_grant_id FROM access_grant_systems gs JOIN access_grants g ON g.id = gs.access_grant_id
+         WHERE gs.workspace_id = ?1 AND gs.acs_system_id = ?2 AND g.workspace_id = ?1 AND g.deleted_at IS NULL",
+    )?;
+    let grants: Vec<Uuid> = stmt
+        .query_map([ws.to_string(), site.to_string()], |r| {
+            uuid(r, "access_grant_id")
+        })?
+        .collect::<Result<_, _>>()?;
+    for g in &grants {
+        conn.execute(
+            "INSERT OR IGNORE INTO access_grant_entrances (access_grant_id, acs_entrance_id, workspace_id) VALUES (?1, ?2, ?3)",
+            params![g.to_string(), door.to_string(), ws.to_string()],
+        )?;
+    }
+    Ok(grants)
 }

@@ -7,6 +7,7 @@
 //! workspace id, so every query is scoped to one workspace.
 
 pub mod attempts;
+pub mod cloud_keys;
 pub mod entrances;
 pub mod events;
 pub mod grants;

@@ -208,6 +208,21 @@ CREATE INDEX guest_link_entrances_entrance ON guest_link_entrances(acs_entrance_
 ALTER TABLE events ADD COLUMN guest_link_id TEXT;
 CREATE INDEX events_guest_link ON events(workspace_id, guest_link_id);
 "#,
+    // The control center: the Remote Unlock switch on a user's access (on for everyone until an
+    // admin turns it off), and cloud keys that cover whole sites.
+    r#"
+ALTER TABLE user_identities ADD COLUMN remote_unlock_enabled INTEGER NOT NULL DEFAULT 1
+    CHECK (remote_unlock_enabled IN (0, 1));
+
+-- Cloud keys for whole sites: doors added to the site later join the grant.
+CREATE TABLE access_grant_systems (
+    access_grant_id TEXT NOT NULL REFERENCES access_grants(id),
+    acs_system_id TEXT NOT NULL REFERENCES acs_systems(id),
+    workspace_id TEXT NOT NULL,
+    PRIMARY KEY (access_grant_id, acs_system_id)
+) WITHOUT ROWID;
+CREATE INDEX access_grant_systems_system ON access_grant_systems(acs_system_id);
+"#,
 ];
 
 /// The schema version this build writes.

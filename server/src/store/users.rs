@@ -11,7 +11,7 @@ use super::sql::{ms, paged_live, time, uuid, Filter, Page};
 use super::StoreResult;
 use crate::error::ApiError;
 
-pub const SELECT: &str = "SELECT seq, id, workspace_id, email_address, full_name, phone_number, user_identity_key, role, created_at, deleted_at FROM user_identities";
+pub const SELECT: &str = "SELECT seq, id, workspace_id, email_address, full_name, phone_number, user_identity_key, role, remote_unlock_enabled, created_at, deleted_at FROM user_identities";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<UserIdentity> {
     let full_name: Option<String> = r.get("full_name")?;
@@ -38,6 +38,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<UserIdentity> {
         errors: vec![],
         warnings: vec![],
         role: Role::parse(&role).unwrap_or_default(),
+        remote_unlock_enabled: r.get::<_, i64>("remote_unlock_enabled")? != 0,
     })
 }
 
@@ -191,4 +192,23 @@ pub fn delete(conn: &Connection, ws: Uuid, id: Uuid, now: DateTime<Utc>) -> Stor
         super::grants::delete(conn, ws, *g, now)?;
     }
     Ok(grants)
+}
+
+/// Turns the Remote Unlock switch of a user's access on or off; returns whether it changed.
+pub fn set_remote_unlock(
+    conn: &Connection,
+    ws: Uuid,
+    id: Uuid,
+    enabled: bool,
+) -> StoreResult<bool> {
+    let cur = get(conn, ws, id)?
+        .ok_or_else(|| ApiError::not_found("user_identity", "user_identity_id", id))?;
+    if cur.remote_unlock_enabled == enabled {
+        return Ok(false);
+    }
+    conn.execute(
+        "UPDATE user_identities SET remote_unlock_enabled = ?3 WHERE workspace_id = ?1 AND id = ?2",
+        params![ws.to_string(), id.to_string(), i64::from(enabled)],
+    )?;
+    Ok(true)
 }

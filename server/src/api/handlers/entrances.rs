@@ -6,7 +6,7 @@ use ajar_protocol::AcsEntrance;
 use rusqlite::types::Value as Sql;
 use serde_json::Value;
 
-use super::{event, like, name_field, ok, one, paged, parse, required};
+use super::{change, event, like, name_field, ok, one, paged, parse, required};
 use crate::api::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::store::entrances::{self, EntranceChanges, NewEntrance};
@@ -123,8 +123,17 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .store
         .write(move |c| {
             let e = entrances::create(c, ws, &n, now)?;
+            // Cloud keys that cover the whole site now cover this door too.
+            crate::store::grants::join_whole_site_grants(
+                c,
+                ws,
+                e.acs_system_id,
+                e.acs_entrance_id,
+            )?;
             ev.acs_entrance_id = Some(e.acs_entrance_id);
             ev.acs_system_id = Some(e.acs_system_id);
+            ev.object_type = Some("acs_entrance".to_owned());
+            ev.object_id = Some(e.acs_entrance_id);
             crate::store::events::append(c, &ev)?;
             Ok(e)
         })
@@ -142,10 +151,33 @@ pub async fn update(ctx: Ctx, body: Value) -> ApiResult<Value> {
         is_in_lockdown: r.is_in_lockdown,
     };
     let ws = ctx.caller.workspace_id;
+    let mut fields = Vec::new();
+    for (name, set) in [
+        ("display_name", changes.display_name.is_some()),
+        (
+            "can_unlock_with_cloud_key",
+            changes.can_unlock_with_cloud_key.is_some(),
+        ),
+        ("relock_pulse_ms", changes.relock_pulse_ms.is_some()),
+        ("is_in_lockdown", changes.is_in_lockdown.is_some()),
+    ] {
+        if set {
+            fields.push(name);
+        }
+    }
+    let mut ev = change(&ctx, "acs_entrance.updated", "acs_entrance", id, &fields);
+    ev.acs_entrance_id = Some(id);
     let e = ctx
         .app
         .store
-        .write(move |c| entrances::update(c, ws, id, &changes))
+        .write(move |c| {
+            let e = entrances::update(c, ws, id, &changes)?;
+            if ev.changed_fields.is_some() {
+                ev.acs_system_id = Some(e.acs_system_id);
+                crate::store::events::append(c, &ev)?;
+            }
+            Ok(e)
+        })
         .await?;
     Ok(one("acs_entrance", &live(&ctx, e)))
 }
@@ -165,6 +197,8 @@ pub async fn delete(ctx: Ctx, body: Value) -> ApiResult<Value> {
                 .ok_or_else(|| ApiError::not_found("acs_entrance", "acs_entrance_id", id))?;
             entrances::delete(c, ws, id, now)?;
             ev.acs_entrance_id = Some(id);
+            ev.object_type = Some("acs_entrance".to_owned());
+            ev.object_id = Some(id);
             ev.acs_system_id = Some(e.acs_system_id);
             crate::store::events::append(c, &ev)?;
             Ok(())

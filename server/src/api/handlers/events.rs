@@ -84,6 +84,18 @@ pub async fn list(ctx: Ctx, body: Value) -> ApiResult<Value> {
     );
     one_or_many(&mut f, "action_attempt_id", r.action_attempt_id, None);
     one_or_many(&mut f, "guest_link_id", r.guest_link_id, None);
+    for (path, v) in [
+        ("$.object_type", r.object_type),
+        ("$.object_id", r.object_id.map(|u| u.to_string())),
+        ("$.actor_id", r.actor_id.map(|u| u.to_string())),
+    ] {
+        if let Some(v) = v {
+            f.raw(
+                &format!("json_extract(body, '{path}') = ?"),
+                vec![Sql::Text(v)],
+            );
+        }
+    }
     if r.device_id.is_some() || r.device_ids.is_some_and(|d| !d.is_empty()) {
         // Ajar has no devices: nothing can match.
         f.raw("0", vec![]);

@@ -240,8 +240,28 @@ pub async fn update(ctx: Ctx, body: Value) -> ApiResult<Value> {
             .transpose()?,
     };
     let times_changed = changes.starts_at.is_some() || changes.ends_at.is_some();
+    let mut fields = Vec::new();
+    for (f, set) in [
+        ("starts_at", changes.starts_at.is_some()),
+        ("ends_at", changes.ends_at.is_some()),
+        ("name", changes.name.is_some()),
+    ] {
+        if set {
+            fields.push(f.to_owned());
+        }
+    }
     let ws = ctx.caller.workspace_id;
-    let mut ev = event(&ctx, "access_grant.access_times_changed");
+    let mut ev = event(
+        &ctx,
+        if times_changed {
+            "access_grant.access_times_changed"
+        } else {
+            "access_grant.updated"
+        },
+    );
+    ev.object_type = Some("access_grant".to_owned());
+    ev.object_id = Some(cur.access_grant_id);
+    ev.changed_fields = Some(fields.clone());
     ctx.app
         .store
         .write(move |c| {
@@ -250,7 +270,7 @@ pub async fn update(ctx: Ctx, body: Value) -> ApiResult<Value> {
                 ApiError::not_found("access_grant", "access_grant_id", cur.access_grant_id)
             })?;
             let g = grants::update(c, ws, &cur, &changes)?;
-            if times_changed {
+            if !fields.is_empty() {
                 ev.access_grant_id = Some(g.access_grant_id);
                 ev.user_identity_id = Some(g.user_identity_id);
                 events::append(c, &ev)?;

@@ -207,8 +207,17 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
                     return Err(ApiError::not_found("access_method", "access_method_id", m).into());
                 }
             }
-            users::get(c, ws, issuer)?
+            let issuer_user = users::get(c, ws, issuer)?
                 .ok_or_else(|| ApiError::not_found("user_identity", "user_identity_id", issuer))?;
+            if !issuer_user.remote_unlock_enabled {
+                // The Remote Unlock switch: no cloud key of this user shares anything while off.
+                return Err(ApiError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    ajar_protocol::error::codes::REMOTE_UNLOCK_DISABLED,
+                    "Remote Unlock is turned off for this user, so they cannot share guest links",
+                )
+                .into());
+            }
             let mut zone: Option<String> = None;
             let mut names = Vec::new();
             for d in &doors {

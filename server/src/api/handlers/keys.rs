@@ -22,6 +22,8 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .write(move |c| {
             let k = keys::create(c, ws, &name, None, now)?;
             ev.api_key_id = Some(k.api_key_id);
+            ev.object_type = Some("api_key".to_owned());
+            ev.object_id = Some(k.api_key_id);
             events::append(c, &ev)?;
             Ok(k)
         })
@@ -49,6 +51,8 @@ pub async fn revoke(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .write(move |c| {
             let k = keys::revoke(c, ws, id, now)?;
             ev.api_key_id = Some(id);
+            ev.object_type = Some("api_key".to_owned());
+            ev.object_id = Some(id);
             events::append(c, &ev)?;
             Ok(k)
         })

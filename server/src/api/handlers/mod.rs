@@ -1,6 +1,7 @@
 //! Route handlers, one module per resource. Handlers turn validated input into store calls in
 //! one transaction and shape the answer; they narrow what a `member` session can see.
 
+pub mod admin;
 pub mod attempts;
 pub mod entrances;
 pub mod events;
@@ -118,6 +119,24 @@ pub fn event(ctx: &Ctx, event_type: &str) -> Event {
         actor_id: Some(actor_id),
         ..Event::default()
     }
+}
+
+/// An audit event for an administrative change: the object it touched and the names of the
+/// fields it changed (never their values when they are secret).
+pub fn change(
+    ctx: &Ctx,
+    event_type: &str,
+    object_type: &str,
+    object_id: Uuid,
+    fields: &[&str],
+) -> Event {
+    let mut e = event(ctx, event_type);
+    e.object_type = Some(object_type.to_owned());
+    e.object_id = (!object_id.is_nil()).then_some(object_id);
+    if !fields.is_empty() {
+        e.changed_fields = Some(fields.iter().map(|f| (*f).to_owned()).collect());
+    }
+    e
 }
 
 /// SQL `LIKE` pattern for a free-text search, with wildcards escaped.

@@ -7,7 +7,7 @@ use chrono::Duration;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{event, many, ok, one, parse};
+use super::{change, event, many, ok, one, parse};
 use crate::api::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::store::sql::Filter;
@@ -63,13 +63,25 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
     };
     let (ws, now) = (ctx.caller.workspace_id, ctx.now);
     let key = r.user_identifier_key;
+    let mut ev = change(
+        &ctx,
+        "client_session.created",
+        "client_session",
+        Uuid::nil(),
+        &[],
+    );
+    ev.user_identity_id = Some(user);
     let s = ctx
         .app
         .store
         .write(move |c| {
             users::get(c, ws, user)?
                 .ok_or_else(|| ApiError::not_found("user_identity", "user_identity_id", user))?;
-            sessions::create(c, ws, user, key, expires_at, now)
+            let s = sessions::create(c, ws, user, key, expires_at, now)?;
+            // The token itself never enters the audit trail.
+            ev.object_id = Some(s.client_session_id);
+            events::append(c, &ev)?;
+            Ok(s)
         })
         .await?;
     Ok(one("client_session", &s))
@@ -147,6 +159,8 @@ pub async fn revoke(ctx: Ctx, body: Value) -> ApiResult<Value> {
                 sessions::revoke(c, ws, id, now)?;
                 ev.user_identity_id = s.user_identity_id;
                 ev.client_session_id = Some(id);
+                ev.object_type = Some("client_session".to_owned());
+                ev.object_id = Some(id);
                 ev.event_id = Uuid::now_v7();
                 events::append(c, &ev)?;
             }

@@ -4,7 +4,7 @@ use ajar_protocol::requests::*;
 use rusqlite::types::Value as Sql;
 use serde_json::Value;
 
-use super::{event, like, many, name_field, ok, one, parse, required};
+use super::{change, event, like, many, name_field, ok, one, parse, required};
 use crate::api::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{sites, sql::Filter};
@@ -73,6 +73,8 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .write(move |c| {
             let site = sites::create(c, ws, &name, &tz, now)?;
             ev.acs_system_id = Some(site.acs_system_id);
+            ev.object_type = Some("acs_system".to_owned());
+            ev.object_id = Some(site.acs_system_id);
             crate::store::events::append(c, &ev)?;
             Ok(site)
         })
@@ -86,10 +88,25 @@ pub async fn update(ctx: Ctx, body: Value) -> ApiResult<Value> {
     let name = name_field(r.name, "name", 200)?;
     let tz = r.time_zone.map(|t| validate_time_zone(&t)).transpose()?;
     let ws = ctx.caller.workspace_id;
+    let mut fields = Vec::new();
+    if name.is_some() {
+        fields.push("name");
+    }
+    if tz.is_some() {
+        fields.push("time_zone");
+    }
+    let mut ev = change(&ctx, "acs_system.updated", "acs_system", id, &fields);
+    ev.acs_system_id = Some(id);
     let site = ctx
         .app
         .store
-        .write(move |c| sites::update(c, ws, id, name.as_deref(), tz.as_deref()))
+        .write(move |c| {
+            let site = sites::update(c, ws, id, name.as_deref(), tz.as_deref())?;
+            if ev.changed_fields.is_some() {
+                crate::store::events::append(c, &ev)?;
+            }
+            Ok(site)
+        })
         .await?;
     Ok(one("acs_system", &site))
 }
@@ -98,9 +115,14 @@ pub async fn delete(ctx: Ctx, body: Value) -> ApiResult<Value> {
     let r: AcsSystemsDelete = parse(body)?;
     let id = required(r.acs_system_id, "acs_system_id")?;
     let (ws, now) = (ctx.caller.workspace_id, ctx.now);
+    let mut ev = change(&ctx, "acs_system.removed", "acs_system", id, &[]);
+    ev.acs_system_id = Some(id);
     ctx.app
         .store
-        .write(move |c| sites::delete(c, ws, id, now))
+        .write(move |c| {
+            sites::delete(c, ws, id, now)?;
+            crate::store::events::append(c, &ev)
+        })
         .await?;
     Ok(ok())
 }

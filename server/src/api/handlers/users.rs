@@ -5,7 +5,7 @@ use ajar_protocol::Role;
 use rusqlite::types::Value as Sql;
 use serde_json::Value;
 
-use super::{event, like, name_field, ok, one, paged, parse};
+use super::{change, event, like, name_field, ok, one, paged, parse};
 use crate::api::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::store::sql::{ids, page_args, Filter};
@@ -60,6 +60,13 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
     )?;
     let (ws, now) = (ctx.caller.workspace_id, ctx.now);
     let systems = r.acs_system_ids.unwrap_or_default();
+    let mut ev = change(
+        &ctx,
+        "user_identity.created",
+        "user_identity",
+        uuid::Uuid::nil(),
+        &[],
+    );
     let u = ctx
         .app
         .store
@@ -68,7 +75,11 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
                 crate::store::sites::get(c, ws, s)?
                     .ok_or_else(|| ApiError::not_found("acs_system", "acs_system_id", s))?;
             }
-            users::create(c, ws, &n, now)
+            let u = users::create(c, ws, &n, now)?;
+            ev.object_id = Some(u.user_identity_id);
+            ev.user_identity_id = Some(u.user_identity_id);
+            crate::store::events::append(c, &ev)?;
+            Ok(u)
         })
         .await?;
     Ok(one("user_identity", &u))
@@ -149,9 +160,29 @@ pub async fn update(ctx: Ctx, body: Value) -> ApiResult<Value> {
         role: role(r.role)?,
     };
     let ws = ctx.caller.workspace_id;
+    let mut fields = Vec::new();
+    for (name, set) in [
+        ("email_address", changes.email_address.is_some()),
+        ("full_name", changes.full_name.is_some()),
+        ("phone_number", changes.phone_number.is_some()),
+        ("user_identity_key", changes.user_identity_key.is_some()),
+        ("role", changes.role.is_some()),
+    ] {
+        if set {
+            fields.push(name);
+        }
+    }
+    let mut ev = change(&ctx, "user_identity.updated", "user_identity", id, &fields);
+    ev.user_identity_id = Some(id);
     ctx.app
         .store
-        .write(move |c| users::update(c, ws, id, &changes))
+        .write(move |c| {
+            users::update(c, ws, id, &changes)?;
+            if ev.changed_fields.is_some() {
+                crate::store::events::append(c, &ev)?;
+            }
+            Ok(())
+        })
         .await?;
     Ok(ok())
 }
@@ -161,10 +192,14 @@ pub async fn delete(ctx: Ctx, body: Value) -> ApiResult<Value> {
     let id = super::required(r.user_identity_id, "user_identity_id")?;
     let (ws, now) = (ctx.caller.workspace_id, ctx.now);
     let ev = event(&ctx, "access_grant.deleted");
+    let mut gone = change(&ctx, "user_identity.deleted", "user_identity", id, &[]);
+    gone.user_identity_id = Some(id);
     ctx.app
         .store
         .write(move |c| {
-            for g in users::delete(c, ws, id, now)? {
+            let grants = users::delete(c, ws, id, now)?;
+            crate::store::events::append(c, &gone)?;
+            for g in grants {
                 let mut e = ev.clone();
                 e.event_id = uuid::Uuid::now_v7();
                 e.access_grant_id = Some(g);
