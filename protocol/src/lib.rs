@@ -3,6 +3,7 @@
 //! This crate does no I/O.
 
 pub mod agent;
+pub mod agents;
 pub mod error;
 pub mod objects;
 pub mod requests;

@@ -1,6 +1,7 @@
 //! Route handlers, one module per resource. Handlers turn validated input into store calls in
 //! one transaction and shape the answer; they narrow what a `member` session can see.
 
+pub mod agents;
 pub mod attempts;
 pub mod entrances;
 pub mod events;
