@@ -124,6 +124,11 @@ async fn run(cli: Cli) -> Result<(), AgentError> {
             ))
         }
     };
+    // A server URL given now (flag or config) overrides the one saved at enrollment.
+    let mut enrolled = enrolled;
+    if let Some(s) = cfg.server.clone() {
+        enrolled.server = s.trim_end_matches('/').to_owned();
+    }
     if cli.enroll_only {
         println!("enrolled as agent {}", enrolled.agent_id);
         return Ok(());
