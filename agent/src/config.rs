@@ -92,8 +92,7 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, AgentError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| AgentError::Config(format!("cannot read {}: {e}", path.display())))?;
-        Config::parse(&text)
-            .map_err(|e| AgentError::Config(format!("{}: {e}", path.display())))
+        Config::parse(&text).map_err(|e| AgentError::Config(format!("{}: {e}", path.display())))
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
@@ -121,10 +120,14 @@ mod tests {
 
     #[test]
     fn the_example_config_parses() {
-        let c = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("ajar-agent.example.toml"))
-            .unwrap();
+        let c =
+            Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("ajar-agent.example.toml"))
+                .unwrap();
         assert!(matches!(c.driver, DriverConfig::Gpio { line: 17, .. }));
-        assert!(Config::parse("bogus = 1").is_err(), "unknown keys are refused");
+        assert!(
+            Config::parse("bogus = 1").is_err(),
+            "unknown keys are refused"
+        );
         assert_eq!(
             Config::link_url("https://door.example/").unwrap(),
             "wss://door.example/agents/link"

@@ -58,7 +58,11 @@ pub fn build(cfg: &DriverConfig) -> Result<Arc<dyn Driver>, DriverError> {
 /// Energises the relay for `pulse_ms`, then always releases it: the release runs in its own
 /// task that does not depend on the caller or the server link. Returns once the relay is
 /// energised (or failed to be).
-pub async fn pulse(driver: Arc<dyn Driver>, entrance: Uuid, pulse_ms: u32) -> Result<(), DriverError> {
+pub async fn pulse(
+    driver: Arc<dyn Driver>,
+    entrance: Uuid,
+    pulse_ms: u32,
+) -> Result<(), DriverError> {
     let opened = driver.open(entrance, pulse_ms).await;
     let d = driver.clone();
     tokio::spawn(async move {
@@ -121,11 +125,16 @@ impl Command {
         let status = tokio::time::timeout(Duration::from_secs(10), cmd.status())
             .await
             .map_err(|_| DriverError::Failed(format!("{} took over 10 s", self.program.display())))?
-            .map_err(|e| DriverError::Failed(format!("cannot run {}: {e}", self.program.display())))?;
+            .map_err(|e| {
+                DriverError::Failed(format!("cannot run {}: {e}", self.program.display()))
+            })?;
         if status.success() {
             Ok(())
         } else {
-            Err(DriverError::Failed(format!("{} exited with {status}", self.program.display())))
+            Err(DriverError::Failed(format!(
+                "{} exited with {status}",
+                self.program.display()
+            )))
         }
     }
 }
@@ -135,7 +144,11 @@ impl Driver for Command {
         "command"
     }
     fn open<'a>(&'a self, entrance: Uuid, pulse_ms: u32) -> DriverFuture<'a> {
-        Box::pin(self.run(vec!["open".into(), entrance.to_string(), pulse_ms.to_string()]))
+        Box::pin(self.run(vec![
+            "open".into(),
+            entrance.to_string(),
+            pulse_ms.to_string(),
+        ]))
     }
     fn close<'a>(&'a self, entrance: Uuid) -> DriverFuture<'a> {
         Box::pin(self.run(vec!["close".into(), entrance.to_string()]))
@@ -154,7 +167,9 @@ impl Http {
     fn new(on_url: &str, off_url: &str) -> Result<Self, DriverError> {
         for u in [on_url, off_url] {
             if !(u.starts_with("http://") || u.starts_with("https://")) {
-                return Err(DriverError::Failed(format!("relay URL must be http(s): {u}")));
+                return Err(DriverError::Failed(format!(
+                    "relay URL must be http(s): {u}"
+                )));
             }
         }
         let client = reqwest::Client::builder()
@@ -181,7 +196,10 @@ impl Http {
         if resp.status().is_success() {
             Ok(())
         } else {
-            Err(DriverError::Failed(format!("relay answered {}", resp.status())))
+            Err(DriverError::Failed(format!(
+                "relay answered {}",
+                resp.status()
+            )))
         }
     }
 }
@@ -385,9 +403,17 @@ mod tests {
         assert_eq!(d.opens.load(Ordering::SeqCst), 1);
         assert_eq!(d.closes.load(Ordering::SeqCst), 0);
         tokio::time::sleep(Duration::from_millis(2999)).await;
-        assert_eq!(d.closes.load(Ordering::SeqCst), 0, "not before the pulse ends");
+        assert_eq!(
+            d.closes.load(Ordering::SeqCst),
+            0,
+            "not before the pulse ends"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
-        assert_eq!(d.closes.load(Ordering::SeqCst), 1, "released after the pulse");
+        assert_eq!(
+            d.closes.load(Ordering::SeqCst),
+            1,
+            "released after the pulse"
+        );
     }
 
     #[test]
@@ -397,7 +423,11 @@ mod tests {
         assert_eq!(m.observe(true, true, 10), vec![DoorPosition::Open]);
         assert_eq!(m.observe(true, false, 20_000), vec![]);
         assert_eq!(m.observe(true, false, 30_010), vec![DoorPosition::HeldOpen]);
-        assert_eq!(m.observe(true, false, 40_000), vec![], "held open is reported once");
+        assert_eq!(
+            m.observe(true, false, 40_000),
+            vec![],
+            "held open is reported once"
+        );
         assert_eq!(m.observe(false, false, 41_000), vec![DoorPosition::Closed]);
         assert_eq!(m.observe(true, false, 50_000), vec![DoorPosition::Forced]);
     }
@@ -408,7 +438,10 @@ mod tests {
         let log = dir.path().join("log");
         let d = Command {
             program: "/bin/sh".into(),
-            args: vec!["-c".into(), format!("echo \"$0 $1 $2\" >> {}", log.display())],
+            args: vec![
+                "-c".into(),
+                format!("echo \"$0 $1 $2\" >> {}", log.display()),
+            ],
         };
         let door = Uuid::now_v7();
         d.open(door, 1500).await.unwrap();

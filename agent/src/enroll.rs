@@ -35,12 +35,16 @@ pub async fn enroll(
         .map_err(|e| AgentError::Enroll(format!("unreadable answer ({status}): {e}")))?;
     if !status.is_success() {
         let msg = body["error"]["message"].as_str().unwrap_or("no message");
-        return Err(AgentError::Enroll(format!("the server refused ({status}): {msg}")));
+        return Err(AgentError::Enroll(format!(
+            "the server refused ({status}): {msg}"
+        )));
     }
     let e: Enrollment = serde_json::from_value(body["enrollment"].clone())
         .map_err(|e| AgentError::Enroll(format!("unexpected answer: {e}")))?;
     if wire::parse_public_key(&e.server_public_key).is_none() {
-        return Err(AgentError::Enroll("the server's public key is unusable".into()));
+        return Err(AgentError::Enroll(
+            "the server's public key is unusable".into(),
+        ));
     }
     let enrolled = Enrolled {
         agent_id: e.agent_id,

@@ -70,11 +70,8 @@ impl Agent {
     pub async fn run(self) -> Result<(), AgentError> {
         let url = crate::config::Config::link_url(&self.enrolled.server)?;
         let server_key = self.enrolled.server_key()?;
-        let mut guard = CommandGuard::new(
-            self.enrolled.agent_id,
-            server_key,
-            self.state.last_seq()?,
-        );
+        let mut guard =
+            CommandGuard::new(self.enrolled.agent_id, server_key, self.state.last_seq()?);
         let mut door_events = self.driver.door_events();
         let mut failures = 0u32;
         tracing::info!(agent_id = %self.enrolled.agent_id, %url, driver = self.driver.name(), "starting");
@@ -114,7 +111,8 @@ impl Agent {
 
         // 1. The server's challenge.
         let text = next_text(&mut ws, Duration::from_secs(10)).await?;
-        let env = wire::decode(text.as_bytes()).map_err(|e| SessionError::Handshake(e.to_string()))?;
+        let env =
+            wire::decode(text.as_bytes()).map_err(|e| SessionError::Handshake(e.to_string()))?;
         let challenge: Challenge = wire::open_plain(&env, kind::CHALLENGE)
             .map_err(|e| SessionError::Handshake(e.to_string()))?;
         // 2. Our signed hello.
@@ -138,11 +136,21 @@ impl Agent {
             .map_err(|e| SessionError::Lost(e.to_string()))?;
         // 3. The server's signed welcome, under the pinned key.
         let text = next_text(&mut ws, Duration::from_secs(10)).await?;
-        let env = wire::decode(text.as_bytes()).map_err(|e| SessionError::Handshake(e.to_string()))?;
-        let welcome: Welcome = wire::open(&env, kind::WELCOME, &self.enrolled.server_key().map_err(|e| SessionError::Handshake(e.to_string()))?)
-            .map_err(|e| SessionError::Handshake(e.to_string()))?;
+        let env =
+            wire::decode(text.as_bytes()).map_err(|e| SessionError::Handshake(e.to_string()))?;
+        let welcome: Welcome = wire::open(
+            &env,
+            kind::WELCOME,
+            &self
+                .enrolled
+                .server_key()
+                .map_err(|e| SessionError::Handshake(e.to_string()))?,
+        )
+        .map_err(|e| SessionError::Handshake(e.to_string()))?;
         if welcome.agent_id != agent_id || welcome.agent_nonce != agent_nonce {
-            return Err(SessionError::Handshake("welcome does not answer our hello".into()));
+            return Err(SessionError::Handshake(
+                "welcome does not answer our hello".into(),
+            ));
         }
         tracing::info!(%agent_id, "connected; server authenticated");
 
@@ -206,7 +214,9 @@ impl Agent {
     ) -> Result<(), String> {
         let env = match wire::decode(bytes) {
             Ok(env) => env,
-            Err(e @ (FrameError::WrongVersion(_) | FrameError::Malformed(_) | FrameError::TooLarge)) => {
+            Err(
+                e @ (FrameError::WrongVersion(_) | FrameError::Malformed(_) | FrameError::TooLarge),
+            ) => {
                 tracing::warn!(error = %e, "refused frame; closing the link");
                 return Err(e.to_string());
             }
@@ -231,16 +241,26 @@ impl Agent {
                 let agent_id = self.enrolled.agent_id;
                 tokio::spawn(async move {
                     let outcome = match persisted {
-                        Err(e) => AckOutcome::DriverFailed(format!("cannot record the sequence: {e}")),
-                        Ok(()) => match drivers::pulse(driver, cmd.acs_entrance_id, cmd.pulse_ms).await {
-                            Ok(()) => AckOutcome::Pulsed,
-                            Err(e) => {
-                                tracing::error!(error = %e, "relay did not energise");
-                                AckOutcome::DriverFailed(e.to_string())
+                        Err(e) => {
+                            AckOutcome::DriverFailed(format!("cannot record the sequence: {e}"))
+                        }
+                        Ok(()) => {
+                            match drivers::pulse(driver, cmd.acs_entrance_id, cmd.pulse_ms).await {
+                                Ok(()) => AckOutcome::Pulsed,
+                                Err(e) => {
+                                    tracing::error!(error = %e, "relay did not energise");
+                                    AckOutcome::DriverFailed(e.to_string())
+                                }
                             }
-                        },
+                        }
                     };
-                    let ack = Ack { agent_id, command_id: cmd.command_id, seq: cmd.seq, outcome, at_ms: clock.now_ms() };
+                    let ack = Ack {
+                        agent_id,
+                        command_id: cmd.command_id,
+                        seq: cmd.seq,
+                        outcome,
+                        at_ms: clock.now_ms(),
+                    };
                     // If the link is gone the ack is lost; the server reports "not confirmed".
                     let _ = acks.send(wire::seal(kind::ACK, &ack, &key));
                 });
@@ -284,8 +304,14 @@ mod tests {
         let max = Duration::from_secs(60);
         for n in 0..30 {
             let d = backoff(n, max);
-            let cap = Duration::from_millis(500).saturating_mul(1u32 << n.min(16)).min(max);
-            assert!(d >= cap / 2 && d <= cap, "{n}: {d:?} within [{:?}, {cap:?}]", cap / 2);
+            let cap = Duration::from_millis(500)
+                .saturating_mul(1u32 << n.min(16))
+                .min(max);
+            assert!(
+                d >= cap / 2 && d <= cap,
+                "{n}: {d:?} within [{:?}, {cap:?}]",
+                cap / 2
+            );
         }
         let spread: std::collections::HashSet<_> = (0..20).map(|_| backoff(6, max)).collect();
         assert!(spread.len() > 1, "jittered");

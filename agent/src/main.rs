@@ -14,7 +14,11 @@ use ajar_agent::{drivers, enroll, AgentError};
 use clap::Parser;
 
 #[derive(Debug, Parser)]
-#[command(name = "ajar-agent", version, about = "Ajar door agent: dials out to ajar-server and opens the door on fresh signed commands only")]
+#[command(
+    name = "ajar-agent",
+    version,
+    about = "Ajar door agent: dials out to ajar-server and opens the door on fresh signed commands only"
+)]
 struct Cli {
     /// TOML configuration file.
     #[arg(long, env = "AJAR_AGENT_CONFIG")]
@@ -47,8 +51,11 @@ struct Cli {
 
 fn init_logging(format: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("AJAR_AGENT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_env("AJAR_AGENT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         b.json().init();
     } else {

@@ -148,10 +148,14 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let m = std::fs::metadata(d.path().join("agent.key")).unwrap().permissions().mode();
+            let m = std::fs::metadata(d.path().join("agent.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(m & 0o777, 0o600);
         }
-        let other = State::open(tempfile::tempdir().unwrap().path()).unwrap();
+        let d2 = tempfile::tempdir().unwrap();
+        let other = State::open(d2.path()).unwrap();
         assert_ne!(k1.to_bytes(), other.key().unwrap().to_bytes());
         assert_eq!(s.last_seq().unwrap(), 0);
         s.save_last_seq(42).unwrap();

@@ -41,13 +41,19 @@ impl World {
         };
         for i in 0..sites {
             let site = w
-                .ok("/acs/systems/create", json!({"name": format!("Site {i}"), "time_zone": "UTC"}))
+                .ok(
+                    "/acs/systems/create",
+                    json!({"name": format!("Site {i}"), "time_zone": "UTC"}),
+                )
                 .await["acs_system"]["acs_system_id"]
                 .as_str()
                 .unwrap()
                 .to_owned();
             let door = w
-                .ok("/acs/entrances/create", json!({"acs_system_id": site, "display_name": format!("Door {i}")}))
+                .ok(
+                    "/acs/entrances/create",
+                    json!({"acs_system_id": site, "display_name": format!("Door {i}")}),
+                )
                 .await["acs_entrance"]["acs_entrance_id"]
                 .as_str()
                 .unwrap()
@@ -64,7 +70,10 @@ impl World {
         let g = w
             .ok("/access_grants/create", json!({"user_identity_id": user, "acs_entrance_ids": doors, "requested_access_methods": [{"mode": "cloud_key"}]}))
             .await;
-        w.method = g["access_grant"]["access_method_ids"][0].as_str().unwrap().to_owned();
+        w.method = g["access_grant"]["access_method_ids"][0]
+            .as_str()
+            .unwrap()
+            .to_owned();
         w
     }
 
@@ -88,8 +97,11 @@ impl World {
     }
 
     async fn code(&self, site: &str) -> String {
-        self.ok("/agents/enrollment_codes/create", json!({"acs_system_id": site}))
-            .await["agent_enrollment_code"]["code"]
+        self.ok(
+            "/agents/enrollment_codes/create",
+            json!({"acs_system_id": site}),
+        )
+        .await["agent_enrollment_code"]["code"]
             .as_str()
             .unwrap()
             .to_owned()
@@ -98,7 +110,10 @@ impl World {
     async fn unlock(&self, door: &str) -> (Value, Duration) {
         let t = Instant::now();
         let v = self
-            .ok("/access_methods/unlock_door", json!({"access_method_id": self.method, "acs_entrance_id": door}))
+            .ok(
+                "/access_methods/unlock_door",
+                json!({"access_method_id": self.method, "acs_entrance_id": door}),
+            )
             .await;
         (v["action_attempt"].clone(), t.elapsed())
     }
@@ -110,7 +125,10 @@ impl World {
     async fn wait_online(&self, agent: &str, want: bool) {
         let t = Instant::now();
         while self.online(agent).await != want {
-            assert!(t.elapsed() < Duration::from_secs(20), "agent online never became {want}");
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "agent online never became {want}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -168,13 +186,26 @@ impl AgentProc {
     fn enroll(server: &str, code: &str) -> AgentProc {
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_ajar-agent"))
-            .args(["--server", server, "--enroll", code, "--enroll-only", "--state-dir"])
+            .args([
+                "--server",
+                server,
+                "--enroll",
+                code,
+                "--enroll-only",
+                "--state-dir",
+            ])
             .arg(dir.path().join("state"))
             .output()
             .unwrap();
-        assert!(out.status.success(), "enroll failed: {}", String::from_utf8_lossy(&out.stderr));
-        let e: Value =
-            serde_json::from_slice(&std::fs::read(dir.path().join("state/enrollment.json")).unwrap()).unwrap();
+        assert!(
+            out.status.success(),
+            "enroll failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let e: Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join("state/enrollment.json")).unwrap(),
+        )
+        .unwrap();
         AgentProc {
             dir,
             child: None,
@@ -229,11 +260,21 @@ struct Tap {
 
 impl Tap {
     fn inject(&self, frame: &str) {
-        let tx = self.to_agent.lock().unwrap().clone().expect("a live connection");
+        let tx = self
+            .to_agent
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("a live connection");
         tx.send(frame.to_owned()).unwrap();
     }
     fn last_command(&self) -> String {
-        self.commands.lock().unwrap().last().cloned().expect("a recorded command")
+        self.commands
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("a recorded command")
     }
     /// Drops every proxied connection now.
     fn cut(&self) {
@@ -252,15 +293,21 @@ async fn proxy(server_url: &str) -> (String, Arc<Tap>) {
     let t = tap.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { return };
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
             if t.block.load(Ordering::SeqCst) {
                 drop(tcp);
                 continue;
             }
             let (t2, up) = (t.clone(), upstream.clone());
             let task = tokio::spawn(async move {
-                let Ok(agent) = tokio_tungstenite::accept_async(tcp).await else { return };
-                let Ok((server, _)) = tokio_tungstenite::connect_async(&up).await else { return };
+                let Ok(agent) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                let Ok((server, _)) = tokio_tungstenite::connect_async(&up).await else {
+                    return;
+                };
                 let (mut a_tx, mut a_rx) = agent.split();
                 let (mut s_tx, mut s_rx) = server.split();
                 let (tx, mut rx) = mpsc::unbounded_channel::<String>();
@@ -313,13 +360,27 @@ async fn enroll_unlock_with_confirmation_then_revoke_cuts_the_agent_off() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let m = std::fs::metadata(a.state().join("agent.key")).unwrap().permissions().mode();
-        assert_eq!(m & 0o777, 0o600, "the private key is readable by its owner only");
+        let m = std::fs::metadata(a.state().join("agent.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            m & 0o777,
+            0o600,
+            "the private key is readable by its owner only"
+        );
     }
     // The code is single-use.
     let dir = tempfile::tempdir().unwrap();
     let again = Command::new(env!("CARGO_BIN_EXE_ajar-agent"))
-        .args(["--server", &w.srv.url, "--enroll", &code, "--enroll-only", "--state-dir"])
+        .args([
+            "--server",
+            &w.srv.url,
+            "--enroll",
+            &code,
+            "--enroll-only",
+            "--state-dir",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
@@ -334,7 +395,9 @@ async fn enroll_unlock_with_confirmation_then_revoke_cuts_the_agent_off() {
 
     a.run(&w.srv.url);
     w.wait_online(&a.agent_id, true).await;
-    let e = w.ok("/acs/entrances/get", json!({"acs_entrance_id": door})).await;
+    let e = w
+        .ok("/acs/entrances/get", json!({"acs_entrance_id": door}))
+        .await;
     assert_eq!(e["acs_entrance"]["ajar_metadata"]["driver"], "agent");
     assert_eq!(e["acs_entrance"]["ajar_metadata"]["is_online"], true);
 
@@ -343,21 +406,37 @@ async fn enroll_unlock_with_confirmation_then_revoke_cuts_the_agent_off() {
     assert_eq!(att["result"]["was_confirmed_by_device"], true);
     assert_eq!(a.pulses(), 1);
     let ev = w.events(att["action_attempt_id"].as_str().unwrap()).await;
-    for t in ["action_attempt.unlock_door.requested", "lock.unlocked", "action_attempt.unlock_door.succeeded"] {
+    for t in [
+        "action_attempt.unlock_door.requested",
+        "lock.unlocked",
+        "action_attempt.unlock_door.succeeded",
+    ] {
         assert!(ev.iter().any(|e| e == t), "{t} in {ev:?}");
     }
-    let e = w.ok("/acs/entrances/get", json!({"acs_entrance_id": door})).await;
-    assert_eq!(e["acs_entrance"]["is_locked"], false, "unlocked for the pulse");
+    let e = w
+        .ok("/acs/entrances/get", json!({"acs_entrance_id": door}))
+        .await;
+    assert_eq!(
+        e["acs_entrance"]["is_locked"], false,
+        "unlocked for the pulse"
+    );
 
     // Revoke: the link is cut at once and unlocks fail.
-    w.ok("/agents/revoke", json!({"agent_id": a.agent_id})).await;
-    assert!(!w.online(&a.agent_id).await, "offline as soon as the revoke answers");
+    w.ok("/agents/revoke", json!({"agent_id": a.agent_id}))
+        .await;
+    assert!(
+        !w.online(&a.agent_id).await,
+        "offline as soon as the revoke answers"
+    );
     let (att, took) = w.unlock(&door).await;
     assert_eq!(att["status"], "error");
     assert_eq!(att["error"]["type"], "agent_offline");
     assert!(took < Duration::from_secs(3));
     let ev = w.events(att["action_attempt_id"].as_str().unwrap()).await;
-    assert!(ev.iter().any(|e| e == "action_attempt.unlock_door.failed"), "{ev:?}");
+    assert!(
+        ev.iter().any(|e| e == "action_attempt.unlock_door.failed"),
+        "{ev:?}"
+    );
     settle().await;
     assert_eq!(a.pulses(), 1, "no pulse after the revoke");
     // The revoked agent cannot come back: its hellos are refused.
@@ -389,13 +468,21 @@ async fn replayed_late_misaddressed_unsigned_forged_and_downgraded_frames_pulse_
     pa.inject(&recorded);
     settle().await;
     assert_eq!(a.pulses(), 1, "replayed frame refused");
-    assert!(a.log().contains("command id was already used"), "{}", a.log());
+    assert!(
+        a.log().contains("command id was already used"),
+        "{}",
+        a.log()
+    );
 
     // 2. The same frame delivered to another agent.
     pb.inject(&recorded);
     settle().await;
     assert_eq!(b.pulses(), 0, "frame for another agent refused");
-    assert!(b.log().contains("addressed to another agent"), "{}", b.log());
+    assert!(
+        b.log().contains("addressed to another agent"),
+        "{}",
+        b.log()
+    );
 
     // 3. A frame held back and delivered 11 s late (the agent's clock is moved 11 s on).
     pa.hold.store(true, Ordering::SeqCst);
@@ -439,14 +526,21 @@ async fn replayed_late_misaddressed_unsigned_forged_and_downgraded_frames_pulse_
     pa.inject(&serde_json::to_string(&env).unwrap());
     settle().await;
     assert_eq!(a.pulses(), 1, "downgraded frame refused");
-    assert!(a.log().contains("protocol version 0 is not supported"), "{}", a.log());
+    assert!(
+        a.log().contains("protocol version 0 is not supported"),
+        "{}",
+        a.log()
+    );
 
     // Server side: a downgraded or unsigned hello, or one from an unknown key, is closed.
     let link = format!("{}/agents/link", w.srv.url.replace("http://", "ws://"));
     for variant in ["v0", "unsigned", "unknown-key"] {
         let (mut ws, _) = tokio_tungstenite::connect_async(&link).await.unwrap();
-        let Some(Ok(Message::Text(ch))) = ws.next().await else { panic!("challenge") };
-        let ch: wire::Challenge = wire::open_plain(&wire::decode(ch.as_bytes()).unwrap(), kind::CHALLENGE).unwrap();
+        let Some(Ok(Message::Text(ch))) = ws.next().await else {
+            panic!("challenge")
+        };
+        let ch: wire::Challenge =
+            wire::open_plain(&wire::decode(ch.as_bytes()).unwrap(), kind::CHALLENGE).unwrap();
         let hello = wire::Hello {
             agent_id: a.agent_id.parse().unwrap(),
             server_nonce: ch.nonce,
@@ -457,7 +551,8 @@ async fn replayed_late_misaddressed_unsigned_forged_and_downgraded_frames_pulse_
         };
         let frame = match variant {
             "v0" => {
-                let mut e = wire::decode(wire::seal(kind::HELLO, &hello, &forger).as_bytes()).unwrap();
+                let mut e =
+                    wire::decode(wire::seal(kind::HELLO, &hello, &forger).as_bytes()).unwrap();
                 e.v = 0;
                 serde_json::to_string(&e).unwrap()
             }
@@ -465,7 +560,10 @@ async fn replayed_late_misaddressed_unsigned_forged_and_downgraded_frames_pulse_
             _ => wire::seal(kind::HELLO, &hello, &forger),
         };
         ws.send(Message::Text(frame.into())).await.unwrap();
-        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap() {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .unwrap()
+        {
             Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {}
             other => panic!("{variant} hello was answered: {other:?}"),
         }
@@ -505,7 +603,10 @@ async fn thirty_seconds_offline_then_back_pulses_nothing_from_old_commands() {
     assert_eq!(att["error"]["type"], "agent_offline");
     assert!(took < Duration::from_secs(3), "{took:?}");
     let ev = w.events(att["action_attempt_id"].as_str().unwrap()).await;
-    assert!(ev.iter().any(|e| e == "action_attempt.unlock_door.failed"), "{ev:?}");
+    assert!(
+        ev.iter().any(|e| e == "action_attempt.unlock_door.failed"),
+        "{ev:?}"
+    );
 
     // 30 s pass (on the agent's clock), then it comes back.
     a.set_clock_offset_ms(30_000);
@@ -524,4 +625,3 @@ async fn thirty_seconds_offline_then_back_pulses_nothing_from_old_commands() {
     assert_eq!(att["result"]["was_confirmed_by_device"], true, "{att}");
     assert_eq!(a.pulses(), 2);
 }
-

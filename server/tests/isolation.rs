@@ -406,7 +406,11 @@ async fn workspace_b_cannot_see_or_touch_workspace_a() {
             json!({"acs_system_id": fa.site}),
             "404",
         ),
-        ("/agents/list", json!({"acs_system_id": agent_site}), "empty"),
+        (
+            "/agents/list",
+            json!({"acs_system_id": agent_site}),
+            "empty",
+        ),
         ("/agents/get", json!({"agent_id": agent}), "404"),
         ("/agents/revoke", json!({"agent_id": agent}), "404"),
     ];
