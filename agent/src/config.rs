@@ -8,10 +8,11 @@ use serde::Deserialize;
 use crate::AgentError;
 
 /// Which relay driver to use, and its settings.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DriverConfig {
     /// No hardware: logs pulses and counts them.
+    #[default]
     Simulated,
     /// Runs `program [args…] open <entrance> <pulse_ms>`, then `program [args…] close <entrance>`.
     Command {
@@ -41,12 +42,6 @@ fn default_chip() -> PathBuf {
 }
 fn default_held_open() -> u64 {
     30
-}
-
-impl Default for DriverConfig {
-    fn default() -> Self {
-        DriverConfig::Simulated
-    }
 }
 
 /// The whole configuration.

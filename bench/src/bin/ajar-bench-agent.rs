@@ -19,7 +19,10 @@ use serde_json::{json, Value};
 const API_KEY: &str = "seam_benchagent_0123456789abcdefghij";
 
 #[derive(Debug, Parser)]
-#[command(name = "ajar-bench-agent", about = "Unlock round trip through ajar-agent vs the in-server simulated driver")]
+#[command(
+    name = "ajar-bench-agent",
+    about = "Unlock round trip through ajar-agent vs the in-server simulated driver"
+)]
 struct Cli {
     /// Unlocks per door (measured), after a warm-up of a tenth of that.
     #[arg(long, default_value_t = 1000)]
@@ -46,10 +49,20 @@ fn build() -> Result<(), String> {
     eprintln!("building release ajar-server and ajar-agent…");
     let st = std::process::Command::new(cargo)
         .current_dir(&root)
-        .args(["build", "--release", "-q", "-p", "ajar-server", "-p", "ajar-agent"])
+        .args([
+            "build",
+            "--release",
+            "-q",
+            "-p",
+            "ajar-server",
+            "-p",
+            "ajar-agent",
+        ])
         .status()
         .map_err(|e| e.to_string())?;
-    st.success().then_some(()).ok_or_else(|| "cargo build failed".to_owned())
+    st.success()
+        .then_some(())
+        .ok_or_else(|| "cargo build failed".to_owned())
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -102,31 +115,75 @@ async fn run(cli: Cli) -> Result<(), String> {
     };
     let mut doors = vec![];
     for name in ["Simulated", "Agent"] {
-        let site = api.ok("/acs/systems/create", json!({"name": name, "time_zone": "UTC"})).await?;
-        let site = site["acs_system"]["acs_system_id"].as_str().unwrap_or_default().to_owned();
-        let d = api
-            .ok("/acs/entrances/create", json!({"acs_system_id": site, "display_name": name, "relock_pulse_ms": 200}))
+        let site = api
+            .ok(
+                "/acs/systems/create",
+                json!({"name": name, "time_zone": "UTC"}),
+            )
             .await?;
-        doors.push((site, d["acs_entrance"]["acs_entrance_id"].as_str().unwrap_or_default().to_owned()));
+        let site = site["acs_system"]["acs_system_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let d = api
+            .ok(
+                "/acs/entrances/create",
+                json!({"acs_system_id": site, "display_name": name, "relock_pulse_ms": 200}),
+            )
+            .await?;
+        doors.push((
+            site,
+            d["acs_entrance"]["acs_entrance_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        ));
     }
-    let user = api.ok("/user_identities/create", json!({"full_name": "Bench"})).await?;
-    let user = user["user_identity"]["user_identity_id"].as_str().unwrap_or_default().to_owned();
+    let user = api
+        .ok("/user_identities/create", json!({"full_name": "Bench"}))
+        .await?;
+    let user = user["user_identity"]["user_identity_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let g = api
         .ok("/access_grants/create", json!({"user_identity_id": user, "acs_entrance_ids": [doors[0].1, doors[1].1], "requested_access_methods": [{"mode": "cloud_key"}]}))
         .await?;
-    let method = g["access_grant"]["access_method_ids"][0].as_str().unwrap_or_default().to_owned();
+    let method = g["access_grant"]["access_method_ids"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
 
     // Enroll and start the agent (simulated relay) for the second site.
-    let code = api.ok("/agents/enrollment_codes/create", json!({"acs_system_id": doors[1].0})).await?;
-    let code = code["agent_enrollment_code"]["code"].as_str().unwrap_or_default().to_owned();
+    let code = api
+        .ok(
+            "/agents/enrollment_codes/create",
+            json!({"acs_system_id": doors[1].0}),
+        )
+        .await?;
+    let code = code["agent_enrollment_code"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let tmp = match &cli.data_parent {
-        Some(p) => tempfile::Builder::new().prefix("ajar-bench-agent-").tempdir_in(p),
-        None => tempfile::Builder::new().prefix("ajar-bench-agent-").tempdir(),
+        Some(p) => tempfile::Builder::new()
+            .prefix("ajar-bench-agent-")
+            .tempdir_in(p),
+        None => tempfile::Builder::new()
+            .prefix("ajar-bench-agent-")
+            .tempdir(),
     }
     .map_err(|e| e.to_string())?;
     let state = tmp.path().join("state");
     let out = std::process::Command::new(&agent_bin)
-        .args(["--server", &api.base, "--enroll", &code, "--enroll-only", "--state-dir"])
+        .args([
+            "--server",
+            &api.base,
+            "--enroll",
+            &code,
+            "--enroll-only",
+            "--state-dir",
+        ])
         .arg(&state)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", agent_bin.display()))?;
@@ -134,7 +191,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         return Err(format!("enroll: {}", String::from_utf8_lossy(&out.stderr)));
     }
     let mut agent = tokio::process::Command::new(&agent_bin)
-        .args(["--server", &api.base, "--driver", "simulated", "--state-dir"])
+        .args([
+            "--server",
+            &api.base,
+            "--driver",
+            "simulated",
+            "--state-dir",
+        ])
         .arg(&state)
         .env("AJAR_AGENT_LOG", "warn")
         .stdout(Stdio::null())
@@ -144,7 +207,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let t = Instant::now();
     loop {
-        let e = api.ok("/acs/entrances/get", json!({"acs_entrance_id": doors[1].1})).await?;
+        let e = api
+            .ok("/acs/entrances/get", json!({"acs_entrance_id": doors[1].1}))
+            .await?;
         if e["acs_entrance"]["ajar_metadata"]["is_online"] == true {
             break;
         }
@@ -160,7 +225,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         async move {
             let t = Instant::now();
             let v = api
-                .ok("/access_methods/unlock_door", json!({"access_method_id": method, "acs_entrance_id": door}))
+                .ok(
+                    "/access_methods/unlock_door",
+                    json!({"access_method_id": method, "acs_entrance_id": door}),
+                )
                 .await?;
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             if v["action_attempt"]["result"]["was_confirmed_by_device"] != true {
@@ -184,25 +252,49 @@ async fn run(cli: Cli) -> Result<(), String> {
     srv.stop().await?;
     sim.sort_by(f64::total_cmp);
     ag.sort_by(f64::total_cmp);
-    let (s50, s99, a50, a99) = (pct(&sim, 0.5), pct(&sim, 0.99), pct(&ag, 0.5), pct(&ag, 0.99));
-    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let (s50, s99, a50, a99) = (
+        pct(&sim, 0.5),
+        pct(&sim, 0.99),
+        pct(&ag, 0.5),
+        pct(&ag, 0.99),
+    );
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let args: Vec<String> = std::env::args().skip(1).collect();
-    println!("## Unlock round trip through the door agent ({} CPUs, data in {})", cpus,
-        cli.data_parent.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "the system temp dir".into()));
+    println!(
+        "## Unlock round trip through the door agent ({} CPUs, data in {})",
+        cpus,
+        cli.data_parent
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "the system temp dir".into())
+    );
     println!();
-    println!("`cargo run --release -p ajar-bench --bin ajar-bench-agent -- {}`", args.join(" "));
+    println!(
+        "`cargo run --release -p ajar-bench --bin ajar-bench-agent -- {}`",
+        args.join(" ")
+    );
     println!();
     println!("| door driver | unlocks | p50 ms | p99 ms |");
     println!("|---|---|---|---|");
     println!("| simulated (in server) | {n} | {s50:.2} | {s99:.2} |");
     println!("| ajar-agent (signed command + ack) | {n} | {a50:.2} | {a99:.2} |");
-    println!("| **agent adds** | | **{:.2}** | {:.2} |", a50 - s50, a99 - s99);
+    println!(
+        "| **agent adds** | | **{:.2}** | {:.2} |",
+        a50 - s50,
+        a99 - s99
+    );
     Ok(())
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("ajar-bench-agent: {e}");
