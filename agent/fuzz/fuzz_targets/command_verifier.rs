@@ -53,7 +53,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(got.expires_at_ms - got.issued_at_ms <= MAX_COMMAND_LIFETIME_MS);
         assert!(got.seq > before);
         assert!(got.pulse_ms >= 1);
-        assert!(guard.accept(frame.as_bytes(), now).is_err(), "accepted twice");
+        assert!(
+            guard.accept(frame.as_bytes(), now).is_err(),
+            "accepted twice"
+        );
     }
     // Tampering with any byte of a signed frame's body is refused.
     if let Ok(mut env) = wire::decode(frame.as_bytes()) {
