@@ -128,10 +128,35 @@ impl State {
         }
     }
 
-    /// Durably records the last accepted sequence (before the relay moves).
+    /// Durably records the last accepted sequence (before the relay moves). The file holds a
+    /// fixed-width number overwritten in place and synced with `fdatasync`, so each command
+    /// costs one data flush and no metadata change (a write of 21 bytes at offset 0 is not torn).
     pub fn save_last_seq(&self, seq: u64) -> Result<(), AgentError> {
         let path = self.dir.join("last_seq");
-        write_private(&path, seq.to_string().as_bytes()).map_err(io(&path))
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let f = opts.open(&path).map_err(io(&path))?;
+        let text = format!("{seq:020}\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            f.write_all_at(text.as_bytes(), 0).map_err(io(&path))?;
+        }
+        #[cfg(not(unix))]
+        {
+            let mut f = &f;
+            f.write_all(text.as_bytes()).map_err(io(&path))?;
+        }
+        if f.metadata().map_err(io(&path))?.len() != text.len() as u64 {
+            f.set_len(text.len() as u64).map_err(io(&path))?;
+            f.sync_all().map_err(io(&path))?;
+        }
+        f.sync_data().map_err(io(&path))
     }
 }
 
@@ -158,6 +183,7 @@ mod tests {
         let other = State::open(d2.path()).unwrap();
         assert_ne!(k1.to_bytes(), other.key().unwrap().to_bytes());
         assert_eq!(s.last_seq().unwrap(), 0);
+        s.save_last_seq(1_234_567_890_123).unwrap();
         s.save_last_seq(42).unwrap();
         assert_eq!(State::open(d.path()).unwrap().last_seq().unwrap(), 42);
     }
