@@ -625,3 +625,107 @@ async fn thirty_seconds_offline_then_back_pulses_nothing_from_old_commands() {
     assert_eq!(att["result"]["was_confirmed_by_device"], true, "{att}");
     assert_eq!(a.pulses(), 2);
 }
+
+/// Acts as an enrolled agent with its own key (read from its state directory): the server
+/// records signed door-position events on the audit trail and ignores acks it cannot verify.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn door_position_events_are_audited_and_unverifiable_acks_ignored() {
+    let w = World::start(1).await;
+    let (site, door) = w.doors[0].clone();
+    let a = AgentProc::enroll(&w.srv.url, &w.code(&site).await);
+    let seed: [u8; 32] = std::fs::read(a.state().join("agent.key"))
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let agent_id: uuid::Uuid = a.agent_id.parse().unwrap();
+    let link = format!("{}/agents/link", w.srv.url.replace("http://", "ws://"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(&link).await.unwrap();
+    let Some(Ok(Message::Text(ch))) = ws.next().await else {
+        panic!("challenge")
+    };
+    let ch: wire::Challenge =
+        wire::open_plain(&wire::decode(ch.as_bytes()).unwrap(), kind::CHALLENGE).unwrap();
+    let hello = wire::Hello {
+        agent_id,
+        server_nonce: ch.nonce,
+        agent_nonce: "ab".repeat(16),
+        last_seq: 0,
+        agent_version: "test".into(),
+        door_sensor: true,
+    };
+    ws.send(Message::Text(wire::seal(kind::HELLO, &hello, &key).into()))
+        .await
+        .unwrap();
+    let Some(Ok(Message::Text(wel))) = ws.next().await else {
+        panic!("welcome")
+    };
+    assert_eq!(wire::decode(wel.as_bytes()).unwrap().kind, kind::WELCOME);
+    w.wait_online(&a.agent_id, true).await;
+
+    // A door forced open, signed: recorded.
+    let ev = wire::DoorEvent {
+        agent_id,
+        acs_entrance_id: door.parse().unwrap(),
+        position: wire::DoorPosition::Forced,
+        at_ms: now_ms(),
+    };
+    ws.send(Message::Text(wire::seal(kind::DOOR, &ev, &key).into()))
+        .await
+        .unwrap();
+    // The same event signed by another key: ignored.
+    let other = ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]);
+    let mut held = ev.clone();
+    held.position = wire::DoorPosition::HeldOpen;
+    ws.send(Message::Text(wire::seal(kind::DOOR, &held, &other).into()))
+        .await
+        .unwrap();
+
+    // An unlock whose ack is forged (wrong key) stays unconfirmed.
+    let (att, _) = tokio::join!(w.unlock(&door), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(t))) => {
+                    let env = wire::decode(t.as_bytes()).unwrap();
+                    if env.kind == kind::COMMAND {
+                        let c: wire::Command = serde_json::from_str(&env.body).unwrap();
+                        let ack = wire::Ack {
+                            agent_id,
+                            command_id: c.command_id,
+                            seq: c.seq,
+                            outcome: wire::AckOutcome::Pulsed,
+                            at_ms: now_ms(),
+                        };
+                        ws.send(Message::Text(wire::seal(kind::ACK, &ack, &other).into()))
+                            .await
+                            .unwrap();
+                        return;
+                    }
+                }
+                other => panic!("link ended: {other:?}"),
+            }
+        }
+    });
+    let att = att.0;
+    assert_eq!(att["status"], "error");
+    assert_eq!(att["error"]["type"], "device_not_confirmed", "{att}");
+
+    let events = w
+        .ok(
+            "/events/list",
+            json!({"acs_entrance_id": door, "limit": 100}),
+        )
+        .await["events"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let forced: Vec<_> = events
+        .iter()
+        .filter(|e| e["event_type"] == "acs_entrance.door_forced_open")
+        .collect();
+    assert_eq!(forced.len(), 1, "{events:?}");
+    assert_eq!(forced[0]["agent_id"], a.agent_id.as_str());
+    assert!(!events
+        .iter()
+        .any(|e| e["event_type"] == "acs_entrance.door_held_open"));
+}
