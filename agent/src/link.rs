@@ -299,6 +299,23 @@ where
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn wss_goes_through_rustls_and_fails_cleanly_on_a_peer_without_tls() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                use tokio::io::AsyncWriteExt;
+                let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+            }
+        });
+        let url = crate::config::Config::link_url(&format!("https://{addr}")).unwrap();
+        assert!(url.starts_with("wss://"));
+        let r = tokio_tungstenite::connect_async(url.as_str()).await;
+        let e = r.expect_err("no TLS on the other side").to_string();
+        assert!(!e.is_empty());
+    }
+
     #[test]
     fn backoff_grows_is_capped_and_jittered() {
         let max = Duration::from_secs(60);

@@ -50,6 +50,9 @@ struct Cli {
     /// …and then per minute.
     #[arg(long, env = "AJAR_GUEST_UNLOCKS_PER_MINUTE", default_value_t = 30)]
     guest_unlocks_per_minute: u32,
+    /// How long an unlock at a door-agent site waits for the agent's signed ack.
+    #[arg(long, env = "AJAR_AGENT_ACK_TIMEOUT_MS", default_value_t = 3000)]
+    agent_ack_timeout_ms: u32,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -176,6 +179,7 @@ fn serve(cli: Cli) -> Result<(), String> {
         guest_link_max_days: cli.guest_link_max_days,
         guest_unlock_burst: cli.guest_unlock_burst,
         guest_unlocks_per_minute: cli.guest_unlocks_per_minute,
+        agent_ack_timeout_ms: cli.agent_ack_timeout_ms.clamp(100, 10_000),
         ..Config::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
