@@ -155,7 +155,11 @@ impl Agent {
         tracing::info!(%agent_id, "connected; server authenticated");
 
         let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<String>();
-        let mut beat = tokio::time::interval(self.heartbeat);
+        // Beat at least as often as the server expects (it drops links silent for 3 beats).
+        let period = self.heartbeat.min(Duration::from_millis(
+            u64::from(welcome.heartbeat_ms).max(1000),
+        ));
+        let mut beat = tokio::time::interval(period);
         beat.tick().await;
         let mut last_heard = tokio::time::Instant::now();
         loop {
@@ -194,7 +198,7 @@ impl Agent {
                     ws.send(Message::Text(f.into())).await.map_err(|e| SessionError::Lost(e.to_string()))?;
                 }
                 _ = beat.tick() => {
-                    if last_heard.elapsed() > self.heartbeat * 3 {
+                    if last_heard.elapsed() > period * 3 {
                         return Err(SessionError::Lost("no answer to heartbeats".into()));
                     }
                     let f = wire::plain(kind::PING, &serde_json::json!({}));
