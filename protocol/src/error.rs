@@ -60,4 +60,10 @@ pub mod codes {
     pub const GUEST_LINK_ENTRANCE_NOT_SHARED: &str = "guest_link_entrance_not_shared";
     pub const GUEST_LINK_ISSUER_LOST_ACCESS: &str = "guest_link_issuer_lost_access";
     pub const RATE_LIMITED: &str = "rate_limited";
+    // Door agents (Ajar).
+    pub const AGENT_OFFLINE: &str = "agent_offline";
+    pub const DEVICE_NOT_CONFIRMED: &str = "device_not_confirmed";
+    pub const DEVICE_REFUSED: &str = "device_refused";
+    pub const ENROLLMENT_CODE_INVALID: &str = "enrollment_code_invalid";
+    pub const AGENT_ALREADY_ENROLLED: &str = "agent_already_enrolled";
 }

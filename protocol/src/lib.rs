@@ -2,6 +2,8 @@
 //! `{…, "ok": true}` envelope, error bodies and codes, pagination, request bodies and time windows.
 //! This crate does no I/O.
 
+pub mod agent;
+pub mod agents;
 pub mod error;
 pub mod objects;
 pub mod requests;

@@ -83,7 +83,7 @@ pub struct AjarEntranceMetadata {
     pub is_in_lockdown: bool,
     /// How long the door stays unlocked after a remote unlock.
     pub relock_pulse_ms: u32,
-    /// The door driver (`simulated`, later `agent`).
+    /// The door driver: `simulated`, or `agent` once the site has an enrolled door agent.
     pub driver: String,
     /// Whether the door's driver is reachable.
     pub is_online: bool,
@@ -312,6 +312,9 @@ pub struct Event {
     /// The API key created or revoked (Ajar `api_key.*` events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_id: Option<Uuid>,
+    /// The door agent concerned (Ajar `agent.*` and door-position events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<Uuid>,
     /// For failed attempts: why (`error.type` of the attempt).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,

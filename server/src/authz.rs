@@ -23,14 +23,26 @@ pub enum Actor {
         user_identity_id: Uuid,
         role: Role,
     },
+    /// No bearer token: only routes whose own body carries the credential (an agent's
+    /// enrollment code). Not an admin, sees no rows, uses no key.
+    Anonymous,
 }
 
 impl Caller {
+    /// The caller of a route authenticated by its body rather than a bearer token.
+    pub fn anonymous() -> Caller {
+        Caller {
+            workspace_id: Uuid::nil(),
+            actor: Actor::Anonymous,
+        }
+    }
+
     /// May administer the workspace (API key, or a session of an `admin` user).
     pub fn is_admin(&self) -> bool {
         match self.actor {
             Actor::ApiKey { .. } => true,
             Actor::ClientSession { role, .. } => role == Role::Admin,
+            Actor::Anonymous => false,
         }
     }
 
@@ -40,6 +52,7 @@ impl Caller {
         match self.actor {
             Actor::ApiKey { .. } => true,
             Actor::ClientSession { role, .. } => matches!(role, Role::Admin | Role::FrontDesk),
+            Actor::Anonymous => false,
         }
     }
 
@@ -52,6 +65,7 @@ impl Caller {
                 role: Role::Member,
                 ..
             } => Some(user_identity_id),
+            Actor::Anonymous => Some(Uuid::nil()),
             _ => None,
         }
     }
@@ -66,6 +80,7 @@ impl Caller {
                 role,
                 ..
             } => role == Role::Admin || user_identity_id == owner,
+            Actor::Anonymous => false,
         }
     }
 
@@ -74,7 +89,7 @@ impl Caller {
             Actor::ClientSession {
                 user_identity_id, ..
             } => Some(user_identity_id),
-            Actor::ApiKey { .. } => None,
+            Actor::ApiKey { .. } | Actor::Anonymous => None,
         }
     }
 
@@ -85,6 +100,7 @@ impl Caller {
             Actor::ClientSession {
                 client_session_id, ..
             } => ("client_session", client_session_id),
+            Actor::Anonymous => ("anonymous", Uuid::nil()),
         }
     }
 }

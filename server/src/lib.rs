@@ -2,6 +2,7 @@
 //! admin routes, authorization at the moment of use, SQLite storage with an append-only audit
 //! trail, and door drivers (the in-process `simulated` driver by default).
 
+pub mod agents;
 pub mod api;
 pub mod authz;
 pub mod clock;
@@ -37,6 +38,10 @@ pub struct Config {
     /// Guest unlocks allowed per link: burst, then per minute.
     pub guest_unlock_burst: u32,
     pub guest_unlocks_per_minute: u32,
+    /// Lifetime of a signed agent command (at most 10 s).
+    pub agent_command_lifetime_ms: u32,
+    /// How long an unlock waits for the agent's signed ack.
+    pub agent_ack_timeout_ms: u32,
 }
 
 impl Default for Config {
@@ -52,6 +57,8 @@ impl Default for Config {
             guest_link_max_days: 31,
             guest_unlock_burst: 10,
             guest_unlocks_per_minute: 30,
+            agent_command_lifetime_ms: 5000,
+            agent_ack_timeout_ms: 3000,
         }
     }
 }
@@ -65,6 +72,24 @@ pub struct RuntimeConfig {
     pub guest_link_max_days: u32,
 }
 
+impl AppState {
+    /// Live state of a door: from its site's door agent when it has one, else from the driver.
+    pub fn door_state(
+        &self,
+        e: &ajar_protocol::AcsEntrance,
+        now: chrono::DateTime<Utc>,
+    ) -> drivers::DoorState {
+        if e.ajar_metadata.driver == "agent" {
+            drivers::DoorState {
+                online: self.agents.site_online(e.acs_system_id),
+                unlocked_until: self.agents.unlocked_until(e.acs_entrance_id, now),
+            }
+        } else {
+            self.driver.state(e.acs_entrance_id, now)
+        }
+    }
+}
+
 /// Shared state of the running server.
 #[derive(Debug)]
 pub struct AppState {
@@ -72,6 +97,7 @@ pub struct AppState {
     pub clock: Arc<dyn clock::Clock>,
     pub limits: api::guest::Limits,
     pub driver: Arc<dyn DoorDriver>,
+    pub agents: Arc<agents::Hub>,
     pub config: RuntimeConfig,
     pub openapi: String,
 }
@@ -209,11 +235,22 @@ pub async fn start(config: Config, clock: Arc<dyn clock::Clock>) -> Result<Start
         }
     }
 
+    let agent_key =
+        agents::load_or_create_key(&config.data_dir).map_err(|source| StartError::DataDir {
+            path: config.data_dir.join(agents::KEY_FILE),
+            source,
+        })?;
+    let hub = agents::Hub::new(
+        agent_key,
+        i64::from(config.agent_command_lifetime_ms),
+        std::time::Duration::from_millis(u64::from(config.agent_ack_timeout_ms)),
+    );
     let state = Arc::new(AppState {
         store: store.clone(),
         clock,
         limits: api::guest::Limits::new(config.guest_unlock_burst, config.guest_unlocks_per_minute),
         driver: Arc::new(SimulatedDriver::default()),
+        agents: Arc::new(hub),
         openapi: api::openapi::document(&public_url).to_string(),
         config: RuntimeConfig {
             public_url: public_url.clone(),

@@ -50,6 +50,9 @@ struct Cli {
     /// …and then per minute.
     #[arg(long, env = "AJAR_GUEST_UNLOCKS_PER_MINUTE", default_value_t = 30)]
     guest_unlocks_per_minute: u32,
+    /// How long an unlock at a door-agent site waits for the agent's signed ack.
+    #[arg(long, env = "AJAR_AGENT_ACK_TIMEOUT_MS", default_value_t = 3000)]
+    agent_ack_timeout_ms: u32,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -65,6 +68,36 @@ enum Command {
     Workspaces {
         #[command(subcommand)]
         action: WorkspacesCmd,
+    },
+    /// Door agents: enrollment codes, list, revoke.
+    Agents {
+        #[command(subcommand)]
+        action: AgentsCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AgentsCmd {
+    /// Creates a single-use enrollment code (valid 10 minutes) for a site's door agent.
+    Enroll {
+        #[arg(long = "site")]
+        acs_system_id: Uuid,
+        #[arg(long, default_value = "Door agent")]
+        name: String,
+        #[arg(long)]
+        workspace_id: Option<Uuid>,
+    },
+    /// Lists agents (online state is known only to the running server: see `agents/list`).
+    List {
+        #[arg(long)]
+        workspace_id: Option<Uuid>,
+    },
+    /// Revokes an agent. The running server refuses it commands at once and drops its link at
+    /// the next heartbeat (the `agents/revoke` API route drops it at once).
+    Revoke {
+        agent_id: Uuid,
+        #[arg(long)]
+        workspace_id: Option<Uuid>,
     },
 }
 
@@ -122,6 +155,7 @@ fn main() -> ExitCode {
         None => serve(cli),
         Some(Command::Keys { action }) => keys(&cli.data_dir, action),
         Some(Command::Workspaces { action }) => workspaces(&cli.data_dir, action),
+        Some(Command::Agents { action }) => agents(&cli.data_dir, action),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -145,6 +179,7 @@ fn serve(cli: Cli) -> Result<(), String> {
         guest_link_max_days: cli.guest_link_max_days,
         guest_unlock_burst: cli.guest_unlock_burst,
         guest_unlocks_per_minute: cli.guest_unlocks_per_minute,
+        agent_ack_timeout_ms: cli.agent_ack_timeout_ms.clamp(100, 10_000),
         ..Config::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -239,6 +274,62 @@ fn workspaces(data_dir: &std::path::Path, action: WorkspacesCmd) -> Result<(), S
             {
                 println!("{}  {}", w.id, w.name);
             }
+            Ok(())
+        }
+    };
+    s.close();
+    out
+}
+
+fn agents(data_dir: &std::path::Path, action: AgentsCmd) -> Result<(), String> {
+    let s = open_store(data_dir).map_err(|e| e.to_string())?;
+    let out = match action {
+        AgentsCmd::Enroll {
+            acs_system_id,
+            name,
+            workspace_id,
+        } => {
+            let ws = pick_workspace(&s, workspace_id)?;
+            let code = s
+                .write_blocking(move |c| {
+                    store::agents::create_code(c, ws, acs_system_id, &name, Utc::now())
+                })
+                .map_err(|e| e.to_string())?;
+            println!(
+                "enrollment code (shown once, single use, valid until {}):",
+                ajar_protocol::time::format_ts(&code.expires_at)
+            );
+            println!("{}", code.code.unwrap_or_default());
+            println!("on the door computer: ajar-agent --server <server URL> --enroll <code>");
+            Ok(())
+        }
+        AgentsCmd::List { workspace_id } => {
+            let ws = pick_workspace(&s, workspace_id)?;
+            for a in s
+                .read_blocking(move |c| store::agents::list(c, ws, None))
+                .map_err(|e| e.to_string())?
+            {
+                println!(
+                    "{}  site {}  {}  enrolled {}{}",
+                    a.agent_id,
+                    a.acs_system_id,
+                    a.name,
+                    ajar_protocol::time::format_ts(&a.created_at),
+                    a.revoked_at
+                        .map(|t| format!("  revoked {}", ajar_protocol::time::format_ts(&t)))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        AgentsCmd::Revoke {
+            agent_id,
+            workspace_id,
+        } => {
+            let ws = pick_workspace(&s, workspace_id)?;
+            s.write_blocking(move |c| store::agents::revoke(c, ws, agent_id, Utc::now()))
+                .map_err(|e| e.to_string())?;
+            println!("revoked {agent_id}");
             Ok(())
         }
     };

@@ -38,6 +38,7 @@ async fn snapshot(srv: &Server, key: &str) -> Value {
         ("/guest_links/list", json!({}), "guest_links"),
         ("/cloud_keys/list", json!({}), "cloud_keys"),
         ("/people/list", json!({}), "people"),
+        ("/agents/list", json!({}), "agents"),
     ] {
         let mut v = srv.ok(path, key, body).await[field].clone();
         // Live door state may change with time; it is not what isolation is about.
@@ -120,6 +121,32 @@ async fn workspace_b_cannot_see_or_touch_workspace_a() {
         .ok("/acs/systems/get", &a, json!({"acs_system_id": fa.site}))
         .await;
     let ca = s(&site["acs_system"]["connected_account_id"]);
+    // A door agent enrolled for another site of A (A's fixture doors stay simulated).
+    let agent_site = srv
+        .ok(
+            "/acs/systems/create",
+            &a,
+            json!({"name": "Annex", "time_zone": "UTC"}),
+        )
+        .await;
+    let agent_site = s(&agent_site["acs_system"]["acs_system_id"]);
+    let code = srv
+        .ok(
+            "/agents/enrollment_codes/create",
+            &a,
+            json!({"acs_system_id": agent_site}),
+        )
+        .await;
+    let agent_key = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+    let enrolled = srv
+        .ok(
+            "/agents/enroll",
+            "",
+            json!({"enrollment_code": s(&code["agent_enrollment_code"]["code"]),
+                   "public_key": ajar_protocol::agent::public_key_text(&agent_key.verifying_key())}),
+        )
+        .await;
+    let agent = s(&enrolled["enrollment"]["agent_id"]);
 
     let before = snapshot(&srv, &a).await;
 
@@ -415,6 +442,18 @@ async fn workspace_b_cannot_see_or_touch_workspace_a() {
         ),
         ("/events/list", json!({"object_id": fa.user}), "empty"),
         ("/events/list", json!({"actor_id": api_key}), "empty"),
+        (
+            "/agents/enrollment_codes/create",
+            json!({"acs_system_id": fa.site}),
+            "404",
+        ),
+        (
+            "/agents/list",
+            json!({"acs_system_id": agent_site}),
+            "empty",
+        ),
+        ("/agents/get", json!({"agent_id": agent}), "404"),
+        ("/agents/revoke", json!({"agent_id": agent}), "404"),
     ];
 
     for (path, body, expect) in &cases {

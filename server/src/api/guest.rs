@@ -306,7 +306,7 @@ async fn view_inner(
     let entrances = found
         .into_iter()
         .map(|e| {
-            let st = app.driver.state(e.acs_entrance_id, now);
+            let st = app.door_state(&e, now);
             GuestEntrance {
                 acs_entrance_id: e.acs_entrance_id,
                 display_name: e.display_name,
@@ -448,11 +448,19 @@ async fn guest_unlock(
             })
         })
         .await?;
-    let mut unlocked_until = None;
-    if let Some((door, pulse_ms)) = outcome.open {
-        app.driver.unlock(door, pulse_ms, app.clock.now());
-        unlocked_until = app.driver.state(door, app.clock.now()).unlocked_until;
-    }
+    let door = outcome
+        .open
+        .map(|(d, _)| d)
+        .or(outcome.agent.as_ref().map(|r| r.entrance));
+    let outcome = unlock::deliver(app, outcome).await?;
+    let unlocked_until = match door {
+        Some(d) if outcome.attempt.status == ajar_protocol::ActionAttemptStatus::Success => app
+            .driver
+            .state(d, app.clock.now())
+            .unlocked_until
+            .or(app.agents.unlocked_until(d, app.clock.now())),
+        _ => None,
+    };
     Ok(json!({
         "action_attempt": outcome.attempt,
         "unlocked_until": unlocked_until.map(|t| ajar_protocol::time::format_ts(&t)),

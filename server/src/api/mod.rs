@@ -44,6 +44,7 @@ pub fn router(app: Arc<AppState>) -> Router {
     Router::new()
         .route("/health", get(health).head(health))
         .route("/openapi.json", get(openapi_json))
+        .route("/agents/link", get(crate::agents::link::handler))
         .merge(guest::routes())
         .fallback(dispatch)
         .with_state(app)
@@ -147,7 +148,11 @@ async fn handle(
             ),
         ));
     }
-    let caller = authenticate(&app, headers).await?;
+    let caller = if route.access == spec::Access::Code {
+        Caller::anonymous()
+    } else {
+        authenticate(&app, headers).await?
+    };
     if route.access == spec::Access::Admin && !caller.is_admin() {
         return Err(ApiError::forbidden(format!(
             "{} needs an API key or an admin user's session",

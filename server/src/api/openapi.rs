@@ -101,6 +101,7 @@ fn operation(route: &Route, method: &str) -> Value {
     let security = match route.access {
         Access::Admin => json!([{"api_key": []}, {"client_session": []}]),
         Access::Any | Access::Staff => json!([{"api_key": []}, {"client_session": []}]),
+        Access::Code => json!([]),
     };
     let mut op = json!({
         "operationId": format!("{}_{}", route.path.trim_start_matches('/').replace('/', "_"), method),
@@ -213,7 +214,7 @@ fn schemas() -> Value {
         json!({"created_at": time, "error_code": s, "warning_code": s, "message": s}),
         &["created_at", "message"],
     );
-    json!({
+    let mut all = json!({
         "error_envelope": obj(json!({
             "error": obj(json!({"type": s, "message": s, "data": {"type": "object"}, "validation_errors": {"type": "object"}}), &["type", "message"]),
             "ok": b
@@ -271,7 +272,7 @@ fn schemas() -> Value {
             "access_grant_id": uuid, "access_grant_ids": arr(uuid.clone()), "access_method_id": uuid, "action_attempt_id": uuid,
             "action_type": s, "status": s, "method": s, "client_session_id": uuid, "api_key_id": uuid, "guest_link_id": uuid, "error_code": s,
             "error_message": s, "actor_type": s, "actor_id": uuid, "object_type": s, "object_id": uuid,
-            "changed_fields": arr(s.clone())
+            "changed_fields": arr(s.clone()), "agent_id": uuid
         }), &["event_id", "event_type", "workspace_id", "created_at", "occurred_at"]),
         "client_session": obj(json!({
             "client_session_id": uuid, "workspace_id": uuid, "created_at": time, "expires_at": time, "token": s,
@@ -311,5 +312,41 @@ fn schemas() -> Value {
             "api_key_id": uuid, "workspace_id": uuid, "name": s, "created_at": time, "revoked_at": ntime, "token_prefix": s,
             "token": {"type": "string", "description": "The key itself; only in the answer to api_keys/create."}
         }), &["api_key_id", "workspace_id", "name", "created_at", "revoked_at", "token_prefix"]),
-    })
+    });
+    all["agent"] = obj(
+        json!({
+            "agent_id": uuid, "workspace_id": uuid, "acs_system_id": uuid, "name": s,
+            "public_key": {"type": "string", "description": "Ed25519 public key, base64"},
+            "is_online": b, "created_at": time, "last_connected_at": time, "revoked_at": time
+        }),
+        &[
+            "agent_id",
+            "workspace_id",
+            "acs_system_id",
+            "name",
+            "public_key",
+            "is_online",
+            "created_at",
+        ],
+    );
+    all["agent_enrollment_code"] = obj(
+        json!({
+            "agent_enrollment_code_id": uuid, "acs_system_id": uuid, "name": s,
+            "code": {"type": "string", "description": "The code; only in the answer to agents/enrollment_codes/create."},
+            "created_at": time, "expires_at": time
+        }),
+        &[
+            "agent_enrollment_code_id",
+            "acs_system_id",
+            "name",
+            "created_at",
+            "expires_at",
+        ],
+    );
+    all["agent_enrollment"] = obj(
+        json!({"agent_id": uuid, "acs_system_id": uuid,
+            "server_public_key": {"type": "string", "description": "The server's Ed25519 public key (base64) for the agent to pin"}}),
+        &["agent_id", "acs_system_id", "server_public_key"],
+    );
+    all
 }

@@ -104,6 +104,8 @@ pub enum Access {
     Admin,
     /// API keys and sessions of `admin` or `front_desk` users (control-center reads).
     Staff,
+    /// No bearer token: the body carries a single-use credential (an agent's enrollment code).
+    Code,
 }
 
 /// Shape of a successful answer.
@@ -860,6 +862,21 @@ pub static ROUTES: &[Route] = &[
         Resp::One("cloud_key", "cloud_key"),
         h::admin::cloud_keys_revoke
     ),
+    // ---- door agents (Ajar) ----
+    route!("/agents/enrollment_codes/create", Create, Admin, "agents",
+        "Create a single-use enrollment code (10 minutes) for a site's door agent; the code is in this answer only (Ajar)",
+        [req("acs_system_id", Ty::Uuid), p("name", Ty::Str)], NONE,
+        Resp::One("agent_enrollment_code", "agent_enrollment_code"), h::agents::create_code),
+    route!("/agents/enroll", Create, Code, "agents",
+        "Enroll a door agent: its own Ed25519 public key and an enrollment code; answers the server's public key to pin (Ajar)",
+        [req("enrollment_code", Ty::Str), req("public_key", Ty::Str)], NONE,
+        Resp::One("enrollment", "agent_enrollment"), h::agents::enroll),
+    route!("/agents/list", Read, Admin, "agents", "List door agents with their online state (Ajar)",
+        [p("acs_system_id", Ty::Uuid)], NONE, Resp::Many("agents", "agent"), h::agents::list),
+    route!("/agents/get", Read, Admin, "agents", "Get a door agent (Ajar)",
+        [req("agent_id", Ty::Uuid)], NONE, Resp::One("agent", "agent"), h::agents::get),
+    route!("/agents/revoke", Action, Admin, "agents", "Revoke a door agent and cut its connection at once (Ajar)",
+        [req("agent_id", Ty::Uuid)], NONE, Resp::One("agent", "agent"), h::agents::revoke),
     // ---- API keys (Ajar) ----
     route!(
         "/api_keys/create",

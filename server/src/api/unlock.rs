@@ -1,6 +1,9 @@
 //! The unlock transaction shared by every way in (a cloud key over the API, a guest link, a
 //! guest-link webhook): idempotency, authorization by the caller-supplied rule, the action
-//! attempt and its events, all inside one writer job. The door opens only after commit.
+//! attempt and its events, all inside one writer job. The door opens only after commit
+//! ([`deliver`]): through the in-process driver, or for a site with a door agent by a signed
+//! command whose ack is recorded in a second transaction (`requested`, then `succeeded` only on
+//! a valid ack, else `failed` with `agent_offline`, `device_not_confirmed` or `device_refused`).
 
 use ajar_protocol::{
     AcsEntrance, ActionAttempt, ActionAttemptError, ActionAttemptStatus, Event, TimeWindow,
@@ -9,10 +12,13 @@ use ajar_protocol::{
 use rusqlite::Connection;
 use uuid::Uuid;
 
+use crate::agents::Delivery;
 use crate::authz::{Refusal, UnlockFacts};
 use crate::error::ApiError;
 use crate::store::grants::MethodFacts;
-use crate::store::{attempts, entrances, events, grants, guest_links, StoreResult};
+use crate::store::{agents, attempts, entrances, events, grants, guest_links, StoreResult};
+use crate::AppState;
+use ajar_protocol::error::codes;
 
 /// What to unlock, and how to record it.
 #[derive(Debug, Clone)]
@@ -29,11 +35,25 @@ pub struct Plan {
     pub guest_link_id: Option<Uuid>,
 }
 
+/// An authorized unlock that goes through the site's door agent once committed.
+#[derive(Debug, Clone)]
+pub struct AgentRoute {
+    pub ws: Uuid,
+    pub agent_id: Uuid,
+    pub entrance: Uuid,
+    pub pulse_ms: u32,
+    /// The event template of the request (actor, entrance, attempt).
+    pub event: Event,
+}
+
 /// The decision and whether the door must now open.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub attempt: ActionAttempt,
+    /// Open through the in-process driver: `(entrance, pulse_ms)`.
     pub open: Option<(Uuid, u32)>,
+    /// Open through the site's door agent (the attempt is `pending` until the ack).
+    pub agent: Option<AgentRoute>,
     /// True when the answer was replayed from an earlier request with the same key.
     pub replayed: bool,
 }
@@ -87,6 +107,7 @@ pub fn execute(
             return Ok(Outcome {
                 attempt: prev.attempt,
                 open: None,
+                agent: None,
                 replayed: true,
             });
         }
@@ -95,9 +116,24 @@ pub fn execute(
         .ok_or_else(|| ApiError::not_found("access_method", "access_method_id", plan.method_id))?;
     let entrance = entrances::get(c, ws, plan.entrance_id)?
         .ok_or_else(|| ApiError::not_found("acs_entrance", "acs_entrance_id", plan.entrance_id))?;
-    let decision = authorize(c, &facts, &entrance)?;
+    let mut decision = authorize(c, &facts, &entrance)?;
+    // A door at a site with a door agent opens only through its live agent.
+    let mut agent = None;
+    if decision.is_ok() && entrance.ajar_metadata.driver == "agent" {
+        match agents::live_for_site(c, entrance.acs_system_id)? {
+            Some(a) => agent = Some(a.agent_id),
+            None => decision = Err(offline_refusal()),
+        }
+    }
     let attempt_id = Uuid::now_v7();
     let attempt = match &decision {
+        Ok(()) if agent.is_some() => ActionAttempt {
+            action_attempt_id: attempt_id,
+            action_type: "UNLOCK_DOOR".to_owned(),
+            status: ActionAttemptStatus::Pending,
+            result: None,
+            error: None,
+        },
         Ok(()) => ActionAttempt {
             action_attempt_id: attempt_id,
             action_type: "UNLOCK_DOOR".to_owned(),
@@ -142,6 +178,29 @@ pub fn execute(
     e.guest_link_id = plan.guest_link_id;
     e.action_type = Some("UNLOCK_DOOR".to_owned());
     match decision {
+        Ok(()) if agent.is_some() => {
+            let template = e.clone();
+            e.event_id = Uuid::now_v7();
+            e.event_type = "action_attempt.unlock_door.requested".to_owned();
+            e.status = Some("pending".to_owned());
+            e.agent_id = agent;
+            events::append(c, &e)?;
+            if let Some(link) = plan.guest_link_id {
+                guest_links::record_unlock(c, link, now)?;
+            }
+            Ok(Outcome {
+                attempt,
+                open: None,
+                agent: agent.map(|agent_id| AgentRoute {
+                    ws,
+                    agent_id,
+                    entrance: plan.entrance_id,
+                    pulse_ms: entrance.ajar_metadata.relock_pulse_ms,
+                    event: template,
+                }),
+                replayed: false,
+            })
+        }
         Ok(()) => {
             let mut unlocked = e.clone();
             unlocked.event_type = "lock.unlocked".to_owned();
@@ -158,6 +217,7 @@ pub fn execute(
             Ok(Outcome {
                 attempt,
                 open: Some((plan.entrance_id, entrance.ajar_metadata.relock_pulse_ms)),
+                agent: None,
                 replayed: false,
             })
         }
@@ -171,8 +231,104 @@ pub fn execute(
             Ok(Outcome {
                 attempt,
                 open: None,
+                agent: None,
                 replayed: false,
             })
         }
     }
+}
+
+fn offline_refusal() -> Refusal {
+    Refusal {
+        code: codes::AGENT_OFFLINE,
+        message: "The door agent for this site is offline; nothing was sent to the door".to_owned(),
+    }
+}
+
+/// After commit: opens the door the outcome says to open, and for an agent door records how the
+/// command ended. Returns the outcome with its final attempt.
+pub async fn deliver(app: &AppState, mut outcome: Outcome) -> StoreResult<Outcome> {
+    if let Some((entrance, pulse_ms)) = outcome.open {
+        app.driver.unlock(entrance, pulse_ms, app.clock.now());
+    }
+    let Some(route) = outcome.agent.clone() else {
+        return Ok(outcome);
+    };
+    let delivery = app
+        .agents
+        .unlock(
+            route.agent_id,
+            route.entrance,
+            route.pulse_ms,
+            app.clock.now(),
+        )
+        .await;
+    let timeout_s = app.agents.ack_timeout.as_secs_f64();
+    let mut attempt = outcome.attempt.clone();
+    let failure = match &delivery {
+        Delivery::Confirmed => None,
+        Delivery::Offline => Some(offline_refusal()),
+        Delivery::NotConfirmed => Some(Refusal {
+            code: codes::DEVICE_NOT_CONFIRMED,
+            message: format!(
+                "The door agent did not confirm the unlock within {timeout_s} s; the door may not have opened"
+            ),
+        }),
+        Delivery::DriverFailed(d) => Some(Refusal {
+            code: codes::DEVICE_REFUSED,
+            message: format!(
+                "The door agent could not drive the relay: {}",
+                d.chars().take(200).collect::<String>()
+            ),
+        }),
+    };
+    match &failure {
+        None => {
+            attempt.status = ActionAttemptStatus::Success;
+            attempt.result = Some(UnlockResult {
+                was_confirmed_by_device: true,
+            });
+        }
+        Some(r) => {
+            attempt.status = ActionAttemptStatus::Error;
+            attempt.error = Some(ActionAttemptError {
+                kind: r.code.to_owned(),
+                message: r.message.clone(),
+            });
+        }
+    }
+    let now = app.clock.now();
+    let saved = attempt.clone();
+    app.store
+        .write(move |c| {
+            attempts::finish(c, route.ws, &saved, now)?;
+            let mut e = route.event;
+            e.agent_id = Some(route.agent_id);
+            e.occurred_at = now;
+            e.created_at = now;
+            match failure {
+                None => {
+                    let mut unlocked = e.clone();
+                    unlocked.event_id = Uuid::now_v7();
+                    unlocked.event_type = "lock.unlocked".to_owned();
+                    unlocked.method = Some("remote".to_owned());
+                    unlocked.action_type = None;
+                    events::append(c, &unlocked)?;
+                    e.event_id = Uuid::now_v7();
+                    e.event_type = "action_attempt.unlock_door.succeeded".to_owned();
+                    e.status = Some("success".to_owned());
+                }
+                Some(r) => {
+                    e.event_id = Uuid::now_v7();
+                    e.event_type = "action_attempt.unlock_door.failed".to_owned();
+                    e.status = Some("error".to_owned());
+                    e.error_code = Some(r.code.to_owned());
+                    e.error_message = Some(r.message);
+                }
+            }
+            events::append(c, &e)
+        })
+        .await?;
+    outcome.attempt = attempt;
+    Ok(outcome)
 }

@@ -93,6 +93,29 @@ pub fn insert(
     Ok(())
 }
 
+/// Records how a pending attempt ended (agent doors: after the ack or its timeout).
+pub fn finish(
+    conn: &Connection,
+    ws: Uuid,
+    a: &ActionAttempt,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE action_attempts SET status = ?3, was_confirmed_by_device = ?4, error_type = ?5, error_message = ?6, updated_at = ?7
+         WHERE workspace_id = ?1 AND id = ?2 AND status = 'pending'",
+    )?
+    .execute(params![
+        ws.to_string(),
+        a.action_attempt_id.to_string(),
+        a.status.as_str(),
+        a.result.as_ref().map(|r| r.was_confirmed_by_device),
+        a.error.as_ref().map(|e| e.kind.clone()),
+        a.error.as_ref().map(|e| e.message.clone()),
+        ms(now)
+    ])?;
+    Ok(())
+}
+
 pub fn get(conn: &Connection, ws: Uuid, id: Uuid) -> StoreResult<Option<AttemptRecord>> {
     let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE workspace_id = ?1 AND id = ?2"))?;
     Ok(stmt

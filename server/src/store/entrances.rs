@@ -12,7 +12,9 @@ use super::StoreResult;
 use crate::error::ApiError;
 
 pub const SELECT: &str = "SELECT e.seq, e.id, e.workspace_id, e.acs_system_id, e.display_name, e.can_unlock_with_cloud_key, \
-     e.is_in_lockdown, e.relock_pulse_ms, e.driver, e.created_at, s.time_zone \
+     e.is_in_lockdown, e.relock_pulse_ms, \
+     CASE WHEN EXISTS (SELECT 1 FROM agents a WHERE a.acs_system_id = e.acs_system_id) THEN 'agent' ELSE e.driver END AS driver, \
+     e.created_at, s.time_zone \
      FROM acs_entrances e JOIN acs_systems s ON s.id = e.acs_system_id";
 
 pub fn from_row(r: &Row<'_>) -> rusqlite::Result<AcsEntrance> {

@@ -6,6 +6,7 @@
 //! The SQL lives in one module per resource; each function takes a `&Connection` and the caller's
 //! workspace id, so every query is scoped to one workspace.
 
+pub mod agents;
 pub mod attempts;
 pub mod cloud_keys;
 pub mod entrances;

@@ -223,6 +223,37 @@ CREATE TABLE access_grant_systems (
 ) WITHOUT ROWID;
 CREATE INDEX access_grant_systems_system ON access_grant_systems(acs_system_id);
 "#,
+    // Door agents (issue 7): enrolled agents, one live agent per site, and their single-use
+    // enrollment codes (stored as SHA-256).
+    r#"
+CREATE TABLE agents (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    acs_system_id TEXT NOT NULL REFERENCES acs_systems(id),
+    name TEXT NOT NULL,
+    public_key TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    last_connected_at INTEGER,
+    revoked_at INTEGER
+);
+CREATE INDEX agents_ws ON agents(workspace_id, seq);
+CREATE INDEX agents_site ON agents(acs_system_id);
+CREATE UNIQUE INDEX agents_one_live_per_site ON agents(acs_system_id) WHERE revoked_at IS NULL;
+
+CREATE TABLE agent_enrollment_codes (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+    acs_system_id TEXT NOT NULL REFERENCES acs_systems(id),
+    name TEXT NOT NULL,
+    code_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    agent_id TEXT
+);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -22,7 +22,7 @@ const PULSE_RANGE: std::ops::RangeInclusive<u32> = 200..=60_000;
 
 /// Adds the door driver's live state to a stored entrance.
 pub fn live(ctx: &Ctx, mut e: AcsEntrance) -> AcsEntrance {
-    let state = ctx.app.driver.state(e.acs_entrance_id, ctx.app.clock.now());
+    let state = ctx.app.door_state(&e, ctx.app.clock.now());
     e.is_locked = state.unlocked_until.is_none();
     e.ajar_metadata.unlocked_until = state.unlocked_until;
     e.ajar_metadata.is_online = state.online;

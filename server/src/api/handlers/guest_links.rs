@@ -48,6 +48,7 @@ fn issuer_of(caller: &Caller, named_user: Option<Uuid>) -> ApiResult<Option<Uuid
             user_identity_id, ..
         } => Ok(Some(named_user.unwrap_or(user_identity_id))),
         Actor::ApiKey { .. } => Ok(named_user),
+        Actor::Anonymous => Err(ApiError::forbidden("Sign in to share entrances")),
     }
 }
 

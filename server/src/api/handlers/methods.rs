@@ -171,12 +171,8 @@ pub async fn unlock_door(ctx: Ctx, body: Value) -> ApiResult<Value> {
             })
         })
         .await?;
-    // Committed: now, and only now, the door opens.
-    if let Some((entrance, pulse_ms)) = outcome.open {
-        ctx.app
-            .driver
-            .unlock(entrance, pulse_ms, ctx.app.clock.now());
-    }
+    // Committed: now, and only now, the door opens (directly, or through the site's agent).
+    let outcome = unlock::deliver(&ctx.app, outcome).await?;
     Ok(one("action_attempt", &outcome.attempt))
 }
 

@@ -2,6 +2,7 @@
 //! one transaction and shape the answer; they narrow what a `member` session can see.
 
 pub mod admin;
+pub mod agents;
 pub mod attempts;
 pub mod entrances;
 pub mod events;
