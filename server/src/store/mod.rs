@@ -12,6 +12,7 @@ pub mod events;
 pub mod grants;
 pub mod guest_links;
 pub mod keys;
+pub mod maintenance;
 pub mod schema;
 pub mod sessions;
 pub mod sites;
@@ -314,6 +315,13 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
         }
         replies.push(done.reply);
     }
+    #[cfg(feature = "fault-injection")]
+    if fault::reply_before_commit() {
+        // A deliberately broken build for the crash harness's own test: callers are told
+        // "done" while the transaction is still open, so a crash now loses acknowledged work.
+        replies.drain(..).for_each(|r| r(Ok(())));
+        thread::sleep(std::time::Duration::from_millis(200));
+    }
     match conn.execute_batch("COMMIT") {
         Ok(()) => replies.into_iter().for_each(|r| r(Ok(()))),
         Err(e) => {
@@ -323,5 +331,20 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
                 r(Err(StoreError::Corrupt(format!("commit failed: {e}"))));
             }
         }
+    }
+}
+
+/// Faults a `fault-injection` build can be told to make (environment `AJAR_FAULT`); never
+/// compiled into a normal build.
+#[cfg(feature = "fault-injection")]
+pub mod fault {
+    fn named(name: &str) -> bool {
+        std::env::var("AJAR_FAULT").is_ok_and(|f| f.split(',').any(|f| f.trim() == name))
+    }
+
+    /// `AJAR_FAULT=reply-before-commit`: the writer answers its callers before COMMIT.
+    pub fn reply_before_commit() -> bool {
+        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *ON.get_or_init(|| named("reply-before-commit"))
     }
 }
