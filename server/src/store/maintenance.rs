@@ -51,11 +51,13 @@ pub fn verify_file(path: &Path) -> StoreResult<Verdict> {
             path.display()
         )));
     }
+    // Read-write so that SQLite can recover the WAL after a crash; nothing is written.
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "query_only", "ON")?;
     verify(&conn)
 }
 
