@@ -40,7 +40,10 @@ pub fn check(db: &Path, log: &Log) -> Result<(Counts, Vec<String>), String> {
                 Some(a)
             }
             (Answer::None, None) => {
-                bad.push(format!("key {} was never answered, not even on retry", u.key));
+                bad.push(format!(
+                    "key {} was never answered, not even on retry",
+                    u.key
+                ));
                 None
             }
             _ => None,
@@ -110,7 +113,9 @@ pub fn check(db: &Path, log: &Log) -> Result<(Counts, Vec<String>), String> {
             .optional()
             .map_err(|e| e.to_string())?;
         if !matches!(revoked, Some(Some(_))) {
-            bad.push(format!("guest link {link} is not revoked after its revoke (acknowledged: {acked})"));
+            bad.push(format!(
+                "guest link {link} is not revoked after its revoke (acknowledged: {acked})"
+            ));
         }
         let after = q(
             "SELECT count(*) FROM events u WHERE u.guest_link_id = ?1 AND u.event_type = 'lock.unlocked'
@@ -118,7 +123,9 @@ pub fn check(db: &Path, log: &Log) -> Result<(Counts, Vec<String>), String> {
             link,
         )?;
         if after > 0 {
-            bad.push(format!("{after} unlocks through guest link {link} after it was revoked"));
+            bad.push(format!(
+                "{after} unlocks through guest link {link} after it was revoked"
+            ));
         }
     }
     Ok((c, bad))

@@ -158,7 +158,9 @@ async fn run(cli: Cli) -> Result<bool, String> {
         // The crashed database, before the server touches it again.
         let (ok, out) = bin.tool(&["audit", "verify"])?;
         if !ok {
-            bad.push(format!("cycle {cycle}: audit verify after the kill failed:\n{out}"));
+            bad.push(format!(
+                "cycle {cycle}: audit verify after the kill failed:\n{out}"
+            ));
         }
         srv = bin.start()?;
         // Retry every unanswered request once, with the same key.
@@ -310,7 +312,10 @@ fn migration_phase(
     {
         let conn = rusqlite::Connection::open(base.db_path()).map_err(|e| e.to_string())?;
         conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
-        let ws = ["0190a000-0000-7000-8000-00000000a001", "0190a000-0000-7000-8000-00000000a002"];
+        let ws = [
+            "0190a000-0000-7000-8000-00000000a001",
+            "0190a000-0000-7000-8000-00000000a002",
+        ];
         for w in ws {
             conn.execute(
                 "INSERT INTO workspaces (id, name, connected_account_id, created_at) VALUES (?1, 'old', ?1, 0)",
@@ -370,12 +375,16 @@ fn migration_phase(
             bad.push(format!("migration kill {k}: integrity_check: {integrity}"));
         }
         if version != old && version != latest {
-            bad.push(format!("migration kill {k}: schema version {version}, neither {old} nor {latest}"));
+            bad.push(format!(
+                "migration kill {k}: schema version {version}, neither {old} nor {latest}"
+            ));
         }
         let (ok, out) = work.tool(&["migrate"])?;
         let (vok, vout) = work.tool(&["audit", "verify"])?;
         if !ok || !vok || !vout.contains(&format!("{} events", cli.migration_events)) {
-            bad.push(format!("migration kill {k}: after re-running migrate: {out}{vout}"));
+            bad.push(format!(
+                "migration kill {k}: after re-running migrate: {out}{vout}"
+            ));
         }
     }
     Ok(format!(

@@ -63,7 +63,10 @@ impl Binary {
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                Err("the server did not start within 60 s (see the .log next to the data dir)".into())
+                Err(
+                    "the server did not start within 60 s (see the .log next to the data dir)"
+                        .into(),
+                )
             }
         }
     }

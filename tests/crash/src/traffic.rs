@@ -113,6 +113,16 @@ pub async fn create_link(
 }
 
 pub async fn setup(http: &reqwest::Client, url: &str, links: usize) -> Result<Fixture, String> {
+    // Wait until the bootstrap key is accepted (a broken build may answer before it commits).
+    for _ in 0..50 {
+        if admin(http, url, "/acs/systems/list", json!({}))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let sys = admin(
         http,
         url,
