@@ -203,8 +203,10 @@ fn operation(route: &Route, method: &str) -> Value {
                     schema["properties"][field]["minItems"] = json!(1);
                 }
             }
-            // At least one of the route's identifying parameters (lists only filter by them).
-            let one_of: Vec<Value> = if route.path.ends_with("/list") {
+            // At least one of the route's identifying parameters (lists only filter by them;
+            // a client session may ask `client_sessions/get` about itself with no parameter).
+            let optional = route.path.ends_with("/list") || route.path == "/client_sessions/get";
+            let one_of: Vec<Value> = if optional {
                 Vec::new()
             } else {
                 route
@@ -215,7 +217,7 @@ fn operation(route: &Route, method: &str) -> Value {
             };
             if one_of.len() > 1 {
                 schema["anyOf"] = json!(one_of);
-            } else if let (false, [only]) = (route.path.ends_with("/list"), route.one_of) {
+            } else if let (false, [only]) = (optional, route.one_of) {
                 let mut req: Vec<&str> = route
                     .params
                     .iter()
