@@ -174,6 +174,7 @@ fn serve(cli: Cli) -> Result<(), String> {
         ..Config::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(store::BLOCKING_THREADS)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start runtime: {e}"))?;

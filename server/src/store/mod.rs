@@ -54,8 +54,18 @@ type Job = Box<dyn FnOnce(&Connection) -> Done + Send>;
 
 /// Most jobs the writer folds into one transaction.
 const MAX_BATCH: usize = 128;
-/// Most idle read connections kept open.
-const MAX_IDLE_READERS: usize = 8;
+/// Most idle read connections kept open. The server's runtime runs at most this many blocking
+/// reads at once (`BLOCKING_THREADS`), so under load every read finds a pooled connection
+/// instead of opening a new one.
+const MAX_IDLE_READERS: usize = 16;
+
+/// Blocking threads the server's runtime should allow: one per pooled read connection.
+pub const BLOCKING_THREADS: usize = MAX_IDLE_READERS;
+
+/// Above this WAL size the checkpointer forces a TRUNCATE checkpoint (it waits for the readers
+/// of older snapshots), because under non-stop reads a PASSIVE checkpoint never lets the WAL
+/// restart and the file grows without bound.
+const WAL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone)]
@@ -261,12 +271,23 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(5
 fn start_checkpointer(path: &Path) -> StoreResult<(mpsc::Sender<()>, thread::JoinHandle<()>)> {
     let conn = Connection::open(path)?;
     configure(&conn)?;
+    let wal = {
+        let mut p = path.as_os_str().to_owned();
+        p.push("-wal");
+        PathBuf::from(p)
+    };
     let (tx, rx) = mpsc::channel::<()>();
     let handle = thread::Builder::new()
         .name("ajar-db-checkpoint".into())
         .spawn(move || {
             while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(CHECKPOINT_EVERY) {
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT_BYTES);
+                let sql = if big {
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                } else {
+                    "PRAGMA wal_checkpoint(PASSIVE)"
+                };
+                if let Err(e) = conn.query_row(sql, [], |_| Ok(())) {
                     tracing::warn!(error = %e, "checkpoint failed; will retry");
                 }
             }
