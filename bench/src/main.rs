@@ -325,7 +325,12 @@ async fn flood_bench(o: &Opts) -> Result<bool, String> {
     let facts = machine::gather(&srv.data_dir, &binary);
     let duration = match o.cli.minutes {
         Some(m) => secs(m * 60.0, "minutes")?,
-        None => secs(o.cli.seconds.unwrap_or(if o.cli.quick { 3.0 } else { 10.0 }), "seconds")?,
+        None => secs(
+            o.cli
+                .seconds
+                .unwrap_or(if o.cli.quick { 3.0 } else { 10.0 }),
+            "seconds",
+        )?,
     };
     let fo = flood::FloodOpts {
         legit_clients: o.cli.legit_clients.max(1),

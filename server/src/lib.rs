@@ -101,7 +101,6 @@ pub enum StartError {
 pub const DB_FILE: &str = "ajar.sqlite3";
 
 /// Opens (creating if needed) the database in `data_dir`.
-
 pub fn open_store(data_dir: &std::path::Path) -> Result<Store, StartError> {
     std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
         path: data_dir.to_owned(),
