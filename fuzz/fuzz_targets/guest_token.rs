@@ -17,5 +17,7 @@ fuzz_target!(|data: &[u8]| {
     );
     let h = hash_token(&token);
     assert_eq!(h.len(), 64);
-    assert!(h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    assert!(h
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
 });
