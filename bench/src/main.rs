@@ -3,6 +3,7 @@
 //! `GET /health` (baseline, no database) and `POST /access_methods/unlock_door` (one durable
 //! SQLite transaction each) with N concurrent keep-alive clients, and prints a Markdown report.
 
+mod flood;
 mod http;
 mod load;
 mod machine;
@@ -78,6 +79,23 @@ struct Cli {
     /// A label for the report's title (e.g. "tmpfs data dir").
     #[arg(long)]
     label: Option<String>,
+    /// Instead of the unlock benchmark: legitimate guest unlocks under a flood of bad API keys
+    /// and bad guest tokens, with server RSS sampled over the run (see flood.rs). Measures
+    /// --seconds (default 10; --quick 3) or --minutes.
+    #[arg(long)]
+    flood: bool,
+    /// With --flood: soak for this many minutes (e.g. 10) instead of --seconds.
+    #[arg(long, requires = "flood")]
+    minutes: Option<f64>,
+    /// With --flood: clients doing legitimate guest unlocks.
+    #[arg(long, default_value_t = 4)]
+    legit_clients: usize,
+    /// With --flood: clients sending bad tokens.
+    #[arg(long, default_value_t = 32)]
+    flood_clients: usize,
+    /// With --flood: guest links the legitimate clients use.
+    #[arg(long, default_value_t = 200)]
+    links: usize,
 }
 
 /// The options after defaults and `--quick` are applied.
@@ -164,6 +182,7 @@ async fn bench(o: &Opts) -> Result<Report, String> {
         api_key: &api_key,
         data_parent: o.cli.data_parent.as_deref(),
         cpus: o.cli.server_cpus.as_deref(),
+        args: &[],
     })
     .await?;
     eprintln!(
@@ -277,6 +296,73 @@ async fn drive(
     })
 }
 
+/// `--flood`: starts the server with per-link guest limits raised, runs [`flood::run`], prints
+/// its report. Fails (false) only when requests failed; the §3.4 figures are reported.
+async fn flood_bench(o: &Opts) -> Result<bool, String> {
+    let binary = match &o.cli.server {
+        Some(p) => p.clone(),
+        None if !o.cli.no_build => server::build_default()?,
+        None => server::default_binary()?,
+    };
+    let api_key = bench_api_key();
+    let args: Vec<String> = [
+        "--guest-unlock-burst",
+        "1000000",
+        "--guest-unlocks-per-minute",
+        "100000000",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let srv = Server::start(&Launch {
+        binary: &binary,
+        api_key: &api_key,
+        data_parent: o.cli.data_parent.as_deref(),
+        cpus: o.cli.server_cpus.as_deref(),
+        args: &args,
+    })
+    .await?;
+    let facts = machine::gather(&srv.data_dir, &binary);
+    let duration = match o.cli.minutes {
+        Some(m) => secs(m * 60.0, "minutes")?,
+        None => secs(
+            o.cli
+                .seconds
+                .unwrap_or(if o.cli.quick { 3.0 } else { 10.0 }),
+            "seconds",
+        )?,
+    };
+    let fo = flood::FloodOpts {
+        legit_clients: o.cli.legit_clients.max(1),
+        flood_clients: o.cli.flood_clients.max(1),
+        links: o.cli.links.max(1),
+        duration,
+        warmup: o.warmup,
+        sample_every: if duration >= Duration::from_secs(120) {
+            Duration::from_secs(10)
+        } else {
+            Duration::from_secs(1)
+        },
+    };
+    let result = flood::run(srv.addr, &api_key, srv.pid, &fo).await;
+    let log = srv.log_tail();
+    let stopped = srv.stop().await;
+    let r = result.map_err(|e| format!("{e}\n{log}"))?;
+    print!("{}", flood::markdown(&r, &facts, &fo, &command_line()));
+    if let Err(e) = stopped {
+        eprintln!("ajar-bench: the server did not stop cleanly: {e}");
+        return Ok(false);
+    }
+    if r.legit.errors > 0 || r.bad_unexpected > 0 || r.legit.ok == 0 {
+        eprintln!(
+            "ajar-bench: FAILED: {} legitimate request(s) failed, {} unexpected flood answer(s)",
+            r.legit.errors, r.bad_unexpected
+        );
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// Pins this whole process to `cpus` with `taskset` (no unsafe code needed).
 fn pin_self(cpus: &str) -> Result<(), String> {
     let ok = std::process::Command::new("taskset")
@@ -324,6 +410,21 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if o.cli.flood {
+        return match rt.block_on(flood_bench(&o)) {
+            Ok(ok) => {
+                if ok {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(e) => {
+                eprintln!("ajar-bench: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match rt.block_on(bench(&o)) {
         Ok(report) => {
             print!("{}", report.markdown());

@@ -108,6 +108,8 @@ pub struct Launch<'a> {
     pub data_parent: Option<&'a Path>,
     /// CPU list for `taskset -c` (none: no pinning).
     pub cpus: Option<&'a str>,
+    /// Extra command-line arguments for the server.
+    pub args: &'a [String],
 }
 
 impl Server {
@@ -133,6 +135,7 @@ impl Server {
             .arg("127.0.0.1:0")
             .arg("--data-dir")
             .arg(&data_dir)
+            .args(l.args)
             .env("AJAR_BOOTSTRAP_API_KEY", l.api_key)
             .env("AJAR_LOG", "warn")
             .env_remove("AJAR_PUBLIC_URL")

@@ -123,13 +123,16 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
+/// Name of the database file inside the data directory.
+pub const DB_FILE: &str = "ajar.sqlite3";
+
 /// Opens (creating if needed) the database in `data_dir`.
 pub fn open_store(data_dir: &std::path::Path) -> Result<Store, StartError> {
     std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
         path: data_dir.to_owned(),
         source,
     })?;
-    Ok(Store::open(&data_dir.join("ajar.sqlite3"))?)
+    Ok(Store::open(&data_dir.join(DB_FILE))?)
 }
 
 /// Checks the shape Seam's SDKs require of an API key.

@@ -74,6 +74,20 @@ enum Command {
         #[command(subcommand)]
         action: AgentsCmd,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCmd,
+    },
+    /// Copy the database to DEST (a new directory) while the server may be running, with
+    /// SQLite's online backup API; the copy is verified. Restore by pointing --data-dir at it.
+    Backup { dest: PathBuf },
+    /// Bring the database schema up to date (the server also does this when it starts).
+    Migrate {
+        /// Stop at this schema version (for upgrade tests); default: the newest.
+        #[arg(long, hide = true)]
+        to_version: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +113,13 @@ enum AgentsCmd {
         #[arg(long)]
         workspace_id: Option<Uuid>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCmd {
+    /// Check the database (`PRAGMA integrity_check`) and every workspace's event hash chain;
+    /// names the first bad event and exits non-zero when anything fails.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +177,11 @@ fn main() -> ExitCode {
         Some(Command::Keys { action }) => keys(&cli.data_dir, action),
         Some(Command::Workspaces { action }) => workspaces(&cli.data_dir, action),
         Some(Command::Agents { action }) => agents(&cli.data_dir, action),
+        Some(Command::Audit {
+            action: AuditCmd::Verify,
+        }) => audit_verify(&cli.data_dir),
+        Some(Command::Backup { ref dest }) => backup(&cli.data_dir, dest),
+        Some(Command::Migrate { to_version }) => migrate(&cli.data_dir, to_version),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -183,6 +209,7 @@ fn serve(cli: Cli) -> Result<(), String> {
         ..Config::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(store::BLOCKING_THREADS)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start runtime: {e}"))?;
@@ -335,4 +362,54 @@ fn agents(data_dir: &std::path::Path, action: AgentsCmd) -> Result<(), String> {
     };
     s.close();
     out
+}
+
+fn db_path(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join(ajar_server::DB_FILE)
+}
+
+fn report(v: &store::maintenance::Verdict) -> Result<(), String> {
+    println!("integrity_check: {}", v.integrity);
+    match &v.chain {
+        Ok(sum) => println!(
+            "event chain: ok ({} events in {} workspaces)",
+            sum.events, sum.workspaces
+        ),
+        Err(b) => println!(
+            "event chain: BROKEN at event {} (seq {}) of workspace {}: {}",
+            b.event_id, b.seq, b.workspace_id, b.what
+        ),
+    }
+    if v.ok() {
+        Ok(())
+    } else {
+        Err("audit verification failed".into())
+    }
+}
+
+fn audit_verify(data_dir: &std::path::Path) -> Result<(), String> {
+    let v = store::maintenance::verify_file(&db_path(data_dir)).map_err(|e| e.to_string())?;
+    report(&v)
+}
+
+fn backup(data_dir: &std::path::Path, dest: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
+    let target = db_path(dest);
+    let v =
+        store::maintenance::backup_file(&db_path(data_dir), &target).map_err(|e| e.to_string())?;
+    report(&v)?;
+    println!(
+        "backup written to {} (restore: --data-dir {})",
+        target.display(),
+        dest.display()
+    );
+    Ok(())
+}
+
+fn migrate(data_dir: &std::path::Path, to: Option<i64>) -> Result<(), String> {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    let v = store::maintenance::migrate_file(&db_path(data_dir), to).map_err(|e| e.to_string())?;
+    println!("schema version {v}");
+    Ok(())
 }

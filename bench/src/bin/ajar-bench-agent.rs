@@ -107,6 +107,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         api_key: API_KEY,
         data_parent: cli.data_parent.as_deref(),
         cpus: None,
+        args: &[],
     })
     .await?;
     let api = Api {

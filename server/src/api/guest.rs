@@ -198,8 +198,16 @@ fn parse_body(body: &Bytes) -> ApiResult<GuestRequest> {
     serde_json::from_slice(body).map_err(|_| ApiError::invalid_input("Expected {\"token\": \"…\"}"))
 }
 
+/// What the guest API makes of a request body before any database lookup: the entrance it
+/// names and whether its token has the issued shape (only such tokens are ever looked up).
+/// Public for the fuzz targets.
+pub fn inspect_body(body: &[u8]) -> ApiResult<(bool, Option<Uuid>)> {
+    let req = parse_body(&Bytes::copy_from_slice(body))?;
+    Ok((plausible(&req.token), req.acs_entrance_id))
+}
+
 /// A token has the shape the server issues (43 base62 characters) or is unknown.
-fn plausible(token: &str) -> bool {
+pub fn plausible(token: &str) -> bool {
     token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 

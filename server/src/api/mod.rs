@@ -209,7 +209,8 @@ async fn read_body(body: Body, limit: usize) -> ApiResult<Bytes> {
     })
 }
 
-fn parse_json(bytes: &[u8]) -> ApiResult<Value> {
+/// Parses a request body (blank means `{}`); public for the fuzz targets.
+pub fn parse_json(bytes: &[u8]) -> ApiResult<Value> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Default::default()));
     }

@@ -24,11 +24,61 @@ fn ty_schema(ty: &Ty, nullable: bool) -> Value {
     s
 }
 
+/// Longest accepted length of the free-text fields the handlers trim and require non-empty
+/// (`handlers::name_field`).
+fn text_limit(name: &str) -> Option<usize> {
+    match name {
+        "name" | "display_name" | "full_name" | "user_identity_key" => Some(200),
+        "description" => Some(500),
+        "email_address" => Some(320),
+        "phone_number" => Some(40),
+        _ => None,
+    }
+}
+
+/// A parameter's schema with the rules the handlers enforce beyond its type, so that what the
+/// document calls valid is accepted: page sizes are whole numbers from 1, free-text fields are
+/// not blank and bounded, `between` is a pair, time zones are IANA names.
+fn param_schema(p: &P) -> Value {
+    let mut s = ty_schema(&p.ty, p.nullable);
+    match (p.name, &p.ty) {
+        ("limit", Ty::Num | Ty::Int) => {
+            s["type"] = json!("integer");
+            s["minimum"] = json!(1);
+        }
+        ("relock_pulse_ms", Ty::Int | Ty::Num) => {
+            s["type"] = json!("integer");
+            s["minimum"] = json!(200);
+            s["maximum"] = json!(60_000);
+        }
+        ("max_unlock_count", Ty::Int | Ty::Num) => {
+            s["type"] = json!("integer");
+            s["minimum"] = json!(1);
+        }
+        ("between", Ty::Arr(_)) => {
+            s["minItems"] = json!(2);
+            s["maxItems"] = json!(2);
+        }
+        ("time_zone", Ty::Str) => {
+            let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+            s["enum"] = json!(zones);
+        }
+        (name, Ty::Str | Ty::Email) => {
+            if let Some(max) = text_limit(name) {
+                s["pattern"] = json!("\\S");
+                s["maxLength"] = json!(max);
+            }
+        }
+        _ => {}
+    }
+    s
+}
+
 fn object_schema(params: &[P]) -> Value {
     let mut props = Map::new();
     let mut required = Vec::new();
     for p in params {
-        props.insert(p.name.to_owned(), ty_schema(&p.ty, p.nullable));
+        props.insert(p.name.to_owned(), param_schema(p));
         if p.required {
             required.push(p.name);
         }
@@ -137,7 +187,7 @@ fn operation(route: &Route, method: &str) -> Value {
                         "name": p.name,
                         "in": "query",
                         "required": p.required,
-                        "schema": ty_schema(&p.ty, p.nullable),
+                        "schema": param_schema(p),
                         "style": "form",
                         "explode": true,
                     })
@@ -148,9 +198,43 @@ fn operation(route: &Route, method: &str) -> Value {
             }
         }
         _ => {
+            let mut schema = object_schema(route.params);
+            // Lists the handlers refuse when empty.
+            for (path, field) in [
+                ("/guest_links/create", "acs_entrance_ids"),
+                ("/access_grants/create", "requested_access_methods"),
+            ] {
+                if route.path == path {
+                    schema["properties"][field]["minItems"] = json!(1);
+                }
+            }
+            // At least one of the route's identifying parameters (lists only filter by them;
+            // a client session may ask `client_sessions/get` about itself with no parameter).
+            let optional = route.path.ends_with("/list") || route.path == "/client_sessions/get";
+            let one_of: Vec<Value> = if optional {
+                Vec::new()
+            } else {
+                route
+                    .one_of
+                    .iter()
+                    .map(|f| json!({"required": [f]}))
+                    .collect()
+            };
+            if one_of.len() > 1 {
+                schema["anyOf"] = json!(one_of);
+            } else if let (false, [only]) = (optional, route.one_of) {
+                let mut req: Vec<&str> = route
+                    .params
+                    .iter()
+                    .filter(|p| p.required)
+                    .map(|p| p.name)
+                    .collect();
+                req.push(only);
+                schema["required"] = json!(req);
+            }
             op["requestBody"] = json!({
-                "required": route.params.iter().any(|p| p.required),
-                "content": {"application/json": {"schema": object_schema(route.params)}}
+                "required": route.params.iter().any(|p| p.required) || schema.get("anyOf").is_some(),
+                "content": {"application/json": {"schema": schema}}
             });
         }
     }

@@ -14,6 +14,7 @@ pub mod events;
 pub mod grants;
 pub mod guest_links;
 pub mod keys;
+pub mod maintenance;
 pub mod schema;
 pub mod sessions;
 pub mod sites;
@@ -55,8 +56,18 @@ type Job = Box<dyn FnOnce(&Connection) -> Done + Send>;
 
 /// Most jobs the writer folds into one transaction.
 const MAX_BATCH: usize = 128;
-/// Most idle read connections kept open.
-const MAX_IDLE_READERS: usize = 8;
+/// Most idle read connections kept open. The server's runtime runs at most this many blocking
+/// reads at once (`BLOCKING_THREADS`), so under load every read finds a pooled connection
+/// instead of opening a new one.
+const MAX_IDLE_READERS: usize = 16;
+
+/// Blocking threads the server's runtime should allow: one per pooled read connection.
+pub const BLOCKING_THREADS: usize = MAX_IDLE_READERS;
+
+/// Above this WAL size the checkpointer forces a TRUNCATE checkpoint (it waits for the readers
+/// of older snapshots), because under non-stop reads a PASSIVE checkpoint never lets the WAL
+/// restart and the file grows without bound.
+const WAL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone)]
@@ -262,12 +273,23 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(5
 fn start_checkpointer(path: &Path) -> StoreResult<(mpsc::Sender<()>, thread::JoinHandle<()>)> {
     let conn = Connection::open(path)?;
     configure(&conn)?;
+    let wal = {
+        let mut p = path.as_os_str().to_owned();
+        p.push("-wal");
+        PathBuf::from(p)
+    };
     let (tx, rx) = mpsc::channel::<()>();
     let handle = thread::Builder::new()
         .name("ajar-db-checkpoint".into())
         .spawn(move || {
             while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(CHECKPOINT_EVERY) {
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                let big = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT_BYTES);
+                let sql = if big {
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                } else {
+                    "PRAGMA wal_checkpoint(PASSIVE)"
+                };
+                if let Err(e) = conn.query_row(sql, [], |_| Ok(())) {
                     tracing::warn!(error = %e, "checkpoint failed; will retry");
                 }
             }
@@ -316,6 +338,13 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
         }
         replies.push(done.reply);
     }
+    #[cfg(feature = "fault-injection")]
+    if fault::reply_before_commit() {
+        // A deliberately broken build for the crash harness's own test: callers are told
+        // "done" while the transaction is still open, so a crash now loses acknowledged work.
+        replies.drain(..).for_each(|r| r(Ok(())));
+        thread::sleep(std::time::Duration::from_millis(200));
+    }
     match conn.execute_batch("COMMIT") {
         Ok(()) => replies.into_iter().for_each(|r| r(Ok(()))),
         Err(e) => {
@@ -325,5 +354,20 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
                 r(Err(StoreError::Corrupt(format!("commit failed: {e}"))));
             }
         }
+    }
+}
+
+/// Faults a `fault-injection` build can be told to make (environment `AJAR_FAULT`); never
+/// compiled into a normal build.
+#[cfg(feature = "fault-injection")]
+pub mod fault {
+    fn named(name: &str) -> bool {
+        std::env::var("AJAR_FAULT").is_ok_and(|f| f.split(',').any(|f| f.trim() == name))
+    }
+
+    /// `AJAR_FAULT=reply-before-commit`: the writer answers its callers before COMMIT.
+    pub fn reply_before_commit() -> bool {
+        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *ON.get_or_init(|| named("reply-before-commit"))
     }
 }

@@ -254,6 +254,12 @@ CREATE TABLE agent_enrollment_codes (
     agent_id TEXT
 );
 "#,
+    // The audit hash chain (see `events::append`); existing rows are chained by
+    // `events::backfill_chain` in this migration's transaction.
+    r#"
+ALTER TABLE events ADD COLUMN prev_hash TEXT;
+ALTER TABLE events ADD COLUMN hash TEXT;
+"#,
 ];
 
 /// The schema version this build writes.
@@ -263,6 +269,12 @@ pub fn latest_version() -> i64 {
 
 /// Brings the database up to [`latest_version`]; refuses a database from a newer build.
 pub fn migrate(conn: &Connection) -> StoreResult<()> {
+    migrate_to(conn, latest_version())
+}
+
+/// Brings the database up to schema version `target` (at most [`latest_version`]). After each
+/// migration's SQL, and in its transaction, events without a chain hash are chained.
+pub fn migrate_to(conn: &Connection, target: i64) -> StoreResult<()> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > latest_version() {
         return Err(StoreError::TooNew {
@@ -270,15 +282,33 @@ pub fn migrate(conn: &Connection) -> StoreResult<()> {
             supported: latest_version(),
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    let target = target.clamp(0, latest_version());
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(current as usize)
+    {
         let next = i as i64 + 1;
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {next};\nCOMMIT;"
-        ))
-        .inspect_err(|_| {
-            let _ = conn.execute_batch("ROLLBACK");
-        })?;
-        tracing::info!(version = next, "database migrated");
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let step = (|| -> StoreResult<u64> {
+            conn.execute_batch(sql)?;
+            let chained = super::events::backfill_chain(conn)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {next}"))?;
+            Ok(chained)
+        })();
+        match step {
+            Ok(chained) => {
+                conn.execute_batch("COMMIT").inspect_err(|_| {
+                    let _ = conn.execute_batch("ROLLBACK");
+                })?;
+                tracing::info!(version = next, chained, "database migrated");
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
     }
     Ok(())
 }
