@@ -137,6 +137,7 @@ async function renderSignIn(view) {
     view.append(h('h3', {}, 'Saved profiles'), profileList(profiles, current))
   }
   $('#signin-server').focus()
+  invoke('ui_ready', { what: 'signin' })
 }
 
 function profileList(profiles, current) {
