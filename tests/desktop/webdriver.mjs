@@ -79,12 +79,47 @@ export class Session {
     }
     throw new Error(`timed out waiting for ${css}${last ? `: ${last.message}` : ''}`)
   }
+  // Waits until the text of an element matching `css` matches `re` (elements redrawn meanwhile
+  // are looked up again); answers the text.
+  async waitText(css, re, timeout = 15000) {
+    const end = Date.now() + timeout
+    let seen = []
+    while (Date.now() < end) {
+      try {
+        seen = []
+        for (const el of await this.findAll(css)) {
+          const t = await this.text(el)
+          seen.push(t)
+          if (re.test(t)) return t
+        }
+      } catch {}
+      await sleep(150)
+    }
+    throw new Error(`timed out waiting for ${css} to match ${re}; saw ${JSON.stringify(seen).slice(0, 500)}`)
+  }
+  // Clicks the element matching `css`, looking it up again if it was redrawn.
+  async clickOn(css, timeout = 15000) {
+    const end = Date.now() + timeout
+    let last
+    while (Date.now() < end) {
+      try {
+        return await this.click(await this.find(css))
+      } catch (e) {
+        last = e
+      }
+      await sleep(150)
+    }
+    throw last
+  }
   click(el) {
     return this.cmd('POST', `/element/${el}/click`, {})
   }
   async type(el, text) {
     await this.cmd('POST', `/element/${el}/clear`, {})
-    return this.cmd('POST', `/element/${el}/value`, { text })
+    if (text) await this.keys(el, text)
+  }
+  keys(el, text) {
+    return this.cmd('POST', `/element/${el}/value`, { text, value: [...text] })
   }
   text(el) {
     return this.cmd('GET', `/element/${el}/text`)
