@@ -22,6 +22,8 @@ function h(tag, attrs, ...kids) {
   return el
 }
 const $ = (sel, root = document) => root.querySelector(sel)
+// A time in a site's zone ("23 Nov 2026, 16:25").
+const inZone = (t, zone) => new Date(t).toLocaleString('en-GB', { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' })
 const msg = (e) => (e && typeof e === 'object' && 'message' in e ? e.message : String(e))
 
 function toast(text) {
@@ -206,7 +208,7 @@ function drawDoors() {
     const st = doorState(d)
     const r = app.results[d.acs_entrance_id]
     out.push(h('div', { class: 'door' + (i === app.selected ? ' selected' : ''), 'data-door': d.acs_entrance_id, 'data-name': d.name },
-      h('div', {}, h('div', { class: 'name' }, d.name), h('div', { class: 'muted' }, d.access_ends_at ? `your access until ${new Date(d.access_ends_at).toLocaleString()}` : d.access_method_id ? 'your access is open-ended' : 'no key of yours')),
+      h('div', {}, h('div', { class: 'name' }, d.name), h('div', { class: 'muted' }, d.access_ends_at ? `your access until ${inZone(d.access_ends_at, d.time_zone)}` : d.access_method_id ? 'your access is open-ended' : 'no key of yours')),
       h('span', { class: `badge ${st.cls} state` }, st.text),
       h('button', { class: 'primary big unlock', disabled: !canUnlock(d), onclick: () => unlock(d) }, 'Unlock'),
       h('div', { class: 'result ' + (r ? r.cls : ''), role: 'status' }, r ? r.text : '')))
@@ -371,8 +373,7 @@ function showSheet(sheet) {
     try { status.textContent = (await fn()) || '' } catch (e) { status.textContent = msg(e) }
   } }, label)
   const qr = h('img', { class: 'qr', id: 'sheet-qr', alt: 'QR code of the guest link', src: 'data:image/svg+xml;base64,' + btoa(sheet.qr_svg) })
-  const inZone = (t) => new Date(t).toLocaleString([], { timeZone: sheet.link.time_zone, dateStyle: 'medium', timeStyle: 'short' })
-  const win = `${inZone(sheet.link.starts_at)} → ${inZone(sheet.link.ends_at)}`
+  const win = `${inZone(sheet.link.starts_at, sheet.link.time_zone)} → ${inZone(sheet.link.ends_at, sheet.link.time_zone)}`
   const body = h('div', { id: 'share-sheet' },
     h('h2', {}, 'Share sheet'),
     h('div', { class: 'sheet' },
@@ -430,7 +431,7 @@ function linkRow(r) {
     h('td', {}, h('span', { class: `badge ${l.state} link-state` }, l.state.replace('_', ' '))),
     h('td', {}, `${r.starts_local} → ${r.ends_local}`),
     h('td', { class: 'uses' }, l.max_unlock_count ? `${l.unlock_count} / ${l.max_unlock_count}` : String(l.unlock_count)),
-    h('td', {}, l.last_unlocked_at ? new Date(l.last_unlocked_at).toLocaleString() : '—'),
+    h('td', {}, l.last_unlocked_at ? inZone(l.last_unlocked_at, l.time_zone) : '—'),
     actions)
   const normal = () => actions.replaceChildren(
     live && r.kept ? h('button', { class: 'show-qr', onclick: async () => { try { showSheet(await invoke('show_link', { id: l.guest_link_id })) } catch (e) { banner(msg(e), true) } } }, 'QR') : null,

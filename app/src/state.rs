@@ -481,12 +481,17 @@ impl AppState {
             let door = e
                 .acs_entrance_id
                 .and_then(|id| doors.iter().find(|d| d.acs_entrance_id == id));
-            let zone = door.map(|d| d.time_zone.as_str()).unwrap_or("UTC");
+            let link = e.guest_link_id.and_then(|l| links.get(&l));
+            // The door's zone, else the link's, else the first site's.
+            let zone = door
+                .map(|d| d.time_zone.as_str())
+                .or(link.map(|l| l.time_zone.as_str()))
+                .or(doors.first().map(|d| d.time_zone.as_str()))
+                .unwrap_or("UTC");
             let person = e
                 .user_identity_id
                 .and_then(|u| people.get(&u).cloned())
                 .unwrap_or_else(|| "someone".into());
-            let link = e.guest_link_id.and_then(|l| links.get(&l));
             let actor = e.actor_type.as_deref().unwrap_or_default();
             let (who, how) = match actor {
                 "guest_link" => (
