@@ -70,6 +70,9 @@ mod tests {
             message: "Connection refused".into(),
         }
         .into();
-        assert_eq!(e.to_string(), "cannot reach http://127.0.0.1:9: Connection refused");
+        assert_eq!(
+            e.to_string(),
+            "cannot reach http://127.0.0.1:9: Connection refused"
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use ajar_core::session::ActivityFilter;
-use ajar_core::share::{resolve_window, ShareRequest, SharePayload, WindowInput};
+use ajar_core::share::{resolve_window, SharePayload, ShareRequest, WindowInput};
 use ajar_core::{Core, EntryList, Identity, Profile, SecretStore, Session, UnlockOutcome};
 use ajar_protocol::time::format_in_zone;
 use ajar_protocol::{Event, GuestLink, WebhookUrl};

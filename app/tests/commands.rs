@@ -87,7 +87,10 @@ async fn seed(srv: &Srv) -> (Vec<String>, String) {
 /// Serializes an answer the way Tauri hands it to the webview, and checks the token is absent.
 fn to_webview<T: serde::Serialize>(v: &T, token: &str) -> Value {
     let text = serde_json::to_string(v).expect("serialize");
-    assert!(!text.contains(token), "the token reached the webview: {text}");
+    assert!(
+        !text.contains(token),
+        "the token reached the webview: {text}"
+    );
     serde_json::from_str(&text).expect("json")
 }
 
@@ -142,7 +145,10 @@ async fn the_views_flow_end_to_end_and_the_token_never_reaches_the_webview() {
         other => panic!("expected refused, got {other:?}"),
     }
     let after = state.doors().await.expect("doors");
-    assert!(after.entries[0].unlocked_until.is_some(), "open with a countdown");
+    assert!(
+        after.entries[0].unlocked_until.is_some(),
+        "open with a countdown"
+    );
 
     // Share two doors; the sheet has the URL, a QR, two webhook URLs and door names.
     let sheet = state
@@ -160,10 +166,21 @@ async fn the_views_flow_end_to_end_and_the_token_never_reaches_the_webview() {
     assert_eq!(sheet.webhook_urls.len(), 2);
     assert_eq!(sheet.door_names, vec!["Front", "Back"]);
     assert!(!sheet.slack);
-    assert!(sheet_json.get("qr_png").is_none(), "PNG bytes stay on the Rust side");
+    assert!(
+        sheet_json.get("qr_png").is_none(),
+        "PNG bytes stay on the Rust side"
+    );
     let id = sheet.link.guest_link_id;
-    assert!(state.share_uri(id, "email").await.expect("mailto").starts_with("mailto:?subject="));
-    assert!(state.share_uri(id, "sms").await.expect("sms").starts_with("sms:"));
+    assert!(state
+        .share_uri(id, "email")
+        .await
+        .expect("mailto")
+        .starts_with("mailto:?subject="));
+    assert!(state
+        .share_uri(id, "sms")
+        .await
+        .expect("sms")
+        .starts_with("sms:"));
     assert!(state.share_uri(id, "fax").await.is_err());
     assert_eq!(&state.qr_png(id).await.expect("png")[..4], b"\x89PNG");
 
@@ -198,7 +215,12 @@ async fn the_views_flow_end_to_end_and_the_token_never_reaches_the_webview() {
     assert_eq!(used[0].how, "guest link");
     assert!(used[0].detail.contains("Fran Desk"));
     assert!(
-        again.poll_activity().await.expect("poll").iter().all(|i| !i.my_link_used),
+        again
+            .poll_activity()
+            .await
+            .expect("poll")
+            .iter()
+            .all(|i| !i.my_link_used),
         "each use is notified once"
     );
 
@@ -208,9 +230,10 @@ async fn the_views_flow_end_to_end_and_the_token_never_reaches_the_webview() {
         .await
         .expect("activity");
     to_webview(&all, &tok);
-    assert!(all
-        .iter()
-        .any(|i| i.event_type == "lock.unlocked" && i.how == "app" && i.who == "Fran Desk" && i.door == "Front"));
+    assert!(all.iter().any(|i| i.event_type == "lock.unlocked"
+        && i.how == "app"
+        && i.who == "Fran Desk"
+        && i.door == "Front"));
     let back = again
         .activity(&ActivityQuery {
             acs_entrance_id: Some(doors[1].parse().expect("uuid")),
@@ -241,7 +264,12 @@ async fn the_views_flow_end_to_end_and_the_token_never_reaches_the_webview() {
         .expect("set");
     assert!(st.slack_webhook_set);
     assert!(to_webview(&st, "127.0.0.1:9/hook").get("url").is_none());
-    assert!(!state.set_slack_webhook("").expect("clear").slack_webhook_set);
+    assert!(
+        !state
+            .set_slack_webhook("")
+            .expect("clear")
+            .slack_webhook_set
+    );
 
     // Nothing secret on disk.
     for f in walk(&dir) {

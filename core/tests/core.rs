@@ -590,7 +590,10 @@ async fn a_created_link_is_kept_in_the_secret_store_to_show_its_qr_again() {
     let dir = tempfile::tempdir().expect("tmp");
     let secrets = Arc::new(MemorySecretStore::default());
     let core = Core::new(dir.path(), secrets.clone());
-    let session = core.sign_in("desk", Some(&srv.url), &tok).await.expect("sign in");
+    let session = core
+        .sign_in("desk", Some(&srv.url), &tok)
+        .await
+        .expect("sign in");
 
     // Door state for the doors view: online and locked, then unlocked with a relock time.
     let before = session.entries().await.expect("entries");
@@ -601,7 +604,9 @@ async fn a_created_link_is_kept_in_the_secret_store_to_show_its_qr_again() {
         UnlockOutcome::Confirmed { .. }
     ));
     let after = session.entries().await.expect("entries");
-    let until = after.entries[0].unlocked_until.expect("unlocked_until while open");
+    let until = after.entries[0]
+        .unlocked_until
+        .expect("unlocked_until while open");
     assert!(until > chrono::Utc::now() - chrono::Duration::seconds(1));
 
     let share = session
@@ -617,7 +622,9 @@ async fn a_created_link_is_kept_in_the_secret_store_to_show_its_qr_again() {
     // Kept only in the secret store, never in a plain file.
     for f in std::fs::read_dir(dir.path()).expect("dir") {
         let bytes = std::fs::read(f.expect("f").path()).unwrap_or_default();
-        assert!(!bytes.windows(share.url.len()).any(|w| w == share.url.as_bytes()));
+        assert!(!bytes
+            .windows(share.url.len())
+            .any(|w| w == share.url.as_bytes()));
     }
     // The server lists the link without its URL; the kept one restores URL, QR and webhooks.
     let listed = session.link(share.link.guest_link_id).await.expect("get");
@@ -632,7 +639,14 @@ async fn a_created_link_is_kept_in_the_secret_store_to_show_its_qr_again() {
     assert_eq!(again.webhook_urls, share.webhook_urls);
     assert_eq!(again.webhook_urls.len(), 2);
     // Another profile does not see it; forgetting removes it.
-    assert!(core.kept_link("other", listed.clone(), &names).expect("other").is_none());
-    core.forget_link("desk", share.link.guest_link_id).expect("forget");
-    assert!(core.kept_link("desk", listed, &names).expect("gone").is_none());
+    assert!(core
+        .kept_link("other", listed.clone(), &names)
+        .expect("other")
+        .is_none());
+    core.forget_link("desk", share.link.guest_link_id)
+        .expect("forget");
+    assert!(core
+        .kept_link("desk", listed, &names)
+        .expect("gone")
+        .is_none());
 }
