@@ -107,7 +107,7 @@ async function renderSignIn(view) {
   const err = h('div', { class: 'error-text', id: 'signin-error' })
   const form = h('form', { class: 'card narrow', id: 'signin-form' },
     h('div', { class: 'field' }, h('label', { for: 'signin-server' }, 'Server URL'),
-      h('input', { id: 'signin-server', type: 'url', placeholder: 'https://doors.example.org (optional with a sign-in code)' })),
+      h('input', { id: 'signin-server', type: 'url', placeholder: 'https://… (optional with a sign-in code)' })),
     h('div', { class: 'field' }, h('label', { for: 'signin-token' }, 'Token or sign-in code'),
       h('textarea', { id: 'signin-token', rows: 3, placeholder: 'seam_cst… or ajar:signin?server=…&token=…', autocomplete: 'off', spellcheck: 'false' })),
     h('div', { class: 'field' }, h('label', { for: 'signin-profile' }, 'Profile name'),

@@ -113,6 +113,15 @@ test('sign in, unlock, share two doors, guest unlocks in Chromium, the app shows
   const stored = await app.exec('return JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie')
   assert.ok(!stored.includes(token))
   assert.match(await app.text(await app.find('#me')), /Fran Desk \(front_desk\)/)
+  // Narrow capabilities: the webview cannot reach the plugins directly (only the app's commands).
+  for (const cmd of ['plugin:clipboard-manager|read_text', 'plugin:opener|open_url', 'plugin:dialog|open', 'plugin:notification|notify']) {
+    const answer = await app.execAsync(
+      `const done = arguments[arguments.length - 1];
+       window.__TAURI__.core.invoke(arguments[0], { url: 'file:///etc/passwd' }).then(() => done('allowed'), (e) => done('denied: ' + e))`,
+      [cmd],
+    )
+    assert.match(answer, /^denied: .*not allowed/, `${cmd}: ${answer}`)
+  }
 
   // Keyboard first: type to filter, Enter unlocks; the result shows in place.
   const filter = await app.find('#door-filter')

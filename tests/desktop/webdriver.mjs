@@ -130,6 +130,9 @@ export class Session {
   exec(script, args = []) {
     return this.cmd('POST', '/execute/sync', { script, args })
   }
+  execAsync(script, args = []) {
+    return this.cmd('POST', '/execute/async', { script, args })
+  }
   source() {
     return this.cmd('GET', '/source')
   }
