@@ -78,6 +78,10 @@ function renderNav() {
 
 async function show(name) {
   clearTimers()
+  // New activity is polled in every view once signed in: uses of the user's links raise a
+  // desktop notification (from Rust) and a toast.
+  if (app.me && !app.poller) app.poller = setInterval(pollActivity, 3000)
+  if (!app.me && app.poller) { clearInterval(app.poller); app.poller = null }
   banner('')
   app.view = name
   document.body.dataset.view = name
@@ -460,7 +464,6 @@ async function renderActivity(view) {
   door.addEventListener('change', async () => { app.activityDoor = door.value; await loadActivity() })
   view.append(h('div', { class: 'activity-filters' }, text, door, how), h('div', { id: 'activity' }))
   await loadActivity()
-  app.timers.push(setInterval(pollActivity, 3000))
 }
 
 async function loadActivity() {

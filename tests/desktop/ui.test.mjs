@@ -297,6 +297,20 @@ describe('desktop UI (mocked IPC)', () => {
     await page.close()
   })
 
+  test('a use of my guest link is noticed in any view, not only Activity', async () => {
+    const page = await open({ signedIn: true })
+    await page.waitForSelector('.door')
+    await page.evaluate(() => window.__mock.pollQueue.push({
+      event_id: '0190f000-0000-7000-8000-000000000009', event_type: 'lock.unlocked', occurred_at: new Date().toISOString(), occurred_local: '2026-11-23 15:09 +01:00',
+      door: 'Main Entrance', acs_entrance_id: null, site: 'HQ', who: 'Guest: Courier', how: 'guest link', detail: 'link issued by Fran Desk', ok: true, guest_link_id: null, my_link_used: true,
+    }))
+    await page.waitForSelector('.toast', { timeout: 10000 })
+    assert.equal(await page.textContent('.toast'), 'Guest: Courier opened Main Entrance')
+    assert.equal(await page.evaluate(() => document.body.dataset.view), 'doors')
+    await page.verify()
+    await page.close()
+  })
+
   test('offline start: the cached door list with a notice', async () => {
     const page = await open({ signedIn: true, offline: true })
     await page.waitForSelector('.door')
