@@ -80,7 +80,13 @@ after(async () => {
   else rmSync(work, { recursive: true, force: true })
 })
 
-const shot = async (name) => writeFileSync(join(shots, `desktop-${name}.png`), await app.screenshot())
+// Screenshots wait for two animation frames and a moment more, so the picture shows the state the
+// test just reached (the compositor lags behind on a busy machine).
+async function shot(name) {
+  await app.execAsync('const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(1)))')
+  await sleep(700)
+  writeFileSync(join(shots, `desktop-${name}.png`), await app.screenshot())
+}
 
 test('sign in, unlock, share two doors, guest unlocks in Chromium, the app shows it in Activity', async () => {
   // A Berlin site, three doors; Fran (front desk) holds a cloud key for Front and Back.
@@ -180,6 +186,9 @@ test('sign in, unlock, share two doors, guest unlocks in Chromium, the app shows
   await app.clickOn('#nav [data-view="activity"]')
   await app.waitText('.activity-row', /Guest: E2E visitor[\s\S]*Back Office[\s\S]*guest link[\s\S]*link issued by Fran Desk/, 20000)
   assert.ok((await app.findAll('.activity-row')).length >= 2, 'the app unlock is listed too')
+  // Fran issued the link: its use raised a notice (the desktop notification is sent from Rust
+  // with the same poll_activity answer).
+  await app.waitText('.toast', /^Guest: E2E visitor opened Back Office$/, 10000)
   await shot('activity')
 
   // Links: one use, and the QR can be shown again (the URL was kept in the keyring).
