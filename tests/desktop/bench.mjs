@@ -40,6 +40,10 @@ function children(pid) {
 function rssKb(pid) {
   try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) } catch { return 0 }
 }
+// Proportional set size: shared pages (the WebKit libraries all three processes map) counted once.
+function pssKb(pid) {
+  try { return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))[1]) } catch { return 0 }
+}
 
 // Starts the app, waits for "ready <what>", answers [ms from spawn, MB resident of the tree].
 async function coldStart(dataDir, what) {
@@ -54,7 +58,8 @@ async function coldStart(dataDir, what) {
   })
   await sleep(1500) // let the first refresh land, then measure memory "after start"
   const pids = [p.pid, ...children(p.pid)]
-  const mb = pids.map(rssKb).reduce((a, b) => a + b, 0) / 1024
+  const sum = (f) => pids.map(f).reduce((a, b) => a + b, 0) / 1024
+  const mb = { rss: sum(rssKb), pss: sum(pssKb), app: pssKb(p.pid) / 1024 }
   p.kill('SIGTERM')
   await Promise.race([new Promise((r) => p.once('exit', r)), sleep(5000)])
   if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL')
@@ -94,10 +99,11 @@ try {
 
   const doors = []
   for (let i = 0; i < RUNS; i++) doors.push(await coldStart(dataDir, 'doors'))
-  const row = (name, xs) => `| ${name} | ${median(xs.map((x) => x[0]))} ms | ${Math.min(...xs.map((x) => x[0]))}–${Math.max(...xs.map((x) => x[0]))} ms | ${median(xs.map((x) => x[1])).toFixed(0)} MB (${xs[0][2]} processes) |`
+  const m = (xs, k) => median(xs.map((x) => x[1][k])).toFixed(0)
+  const row = (name, xs) => `| ${name} | ${median(xs.map((x) => x[0]))} ms | ${Math.min(...xs.map((x) => x[0]))}–${Math.max(...xs.map((x) => x[0]))} ms | ${m(xs, 'pss')} MB | ${m(xs, 'rss')} MB | ${m(xs, 'app')} MB |`
   console.log(`\nDesktop cold start, ${RUNS} runs each, ${APP}`)
-  console.log('| start to | median | range | resident memory (median, process tree) |')
-  console.log('| --- | --- | --- | --- |')
+  console.log(`| start to | median | range | memory, PSS of the ${doors[0][2]} processes | RSS summed | ajar-app alone (PSS) |`)
+  console.log('| --- | --- | --- | --- | --- | --- |')
   console.log(row('sign-in view drawn (baseline: no profile)', base))
   console.log(row('door list drawn from the cache (60 doors, 3 sites)', doors))
   console.log(`ratio door list / baseline: ${(median(doors.map((x) => x[0])) / median(base.map((x) => x[0]))).toFixed(2)}`)
