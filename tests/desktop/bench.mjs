@@ -59,7 +59,8 @@ async function coldStart(dataDir, what) {
   await sleep(1500) // let the first refresh land, then measure memory "after start"
   const pids = [p.pid, ...children(p.pid)]
   const sum = (f) => pids.map(f).reduce((a, b) => a + b, 0) / 1024
-  const mb = { rss: sum(rssKb), pss: sum(pssKb), app: pssKb(p.pid) / 1024 }
+  const comm = (pid) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() } catch { return '?' } }
+  const mb = { rss: sum(rssKb), pss: sum(pssKb), app: pssKb(p.pid) / 1024, each: pids.map((x) => `${comm(x)} ${(pssKb(x) / 1024).toFixed(0)} MB`).join(', ') }
   p.kill('SIGTERM')
   await Promise.race([new Promise((r) => p.once('exit', r)), sleep(5000)])
   if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL')
@@ -106,6 +107,7 @@ try {
   console.log('| --- | --- | --- | --- | --- | --- |')
   console.log(row('sign-in view drawn (baseline: no profile)', base))
   console.log(row('door list drawn from the cache (60 doors, 3 sites)', doors))
+  console.log(`PSS per process (last run): ${doors.at(-1)[1].each}`)
   console.log(`ratio door list / baseline: ${(median(doors.map((x) => x[0])) / median(base.map((x) => x[0]))).toFixed(2)}`)
 } finally {
   server.kill('SIGTERM')
