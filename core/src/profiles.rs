@@ -10,7 +10,10 @@ use crate::cache::Cache;
 use crate::error::{CoreError, Result};
 use crate::secrets::SecretStore;
 use crate::session::Session;
+use crate::share::{payload, SharePayload};
 use crate::signin::parse_code;
+use ajar_protocol::{GuestLink, WebhookUrl};
+use uuid::Uuid;
 
 /// A saved sign-in (no secret in it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +39,19 @@ pub struct Core {
 
 fn secret_key(profile: &str) -> String {
     format!("profile:{profile}")
+}
+
+fn link_key(profile: &str, link: Uuid) -> String {
+    format!("link:{profile}:{link}")
+}
+
+/// The secret parts of a created guest link (its URL and webhook URLs), kept in the secret store
+/// so the issuer can show its QR again: the server keeps only hashes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct KeptLink {
+    url: String,
+    #[serde(default)]
+    webhook_urls: Vec<WebhookUrl>,
 }
 
 fn valid_name(name: &str) -> Result<()> {
@@ -187,5 +203,39 @@ impl Core {
         self.save(&f)?;
         Cache::remove(&self.dir, name)?;
         Ok(revoked)
+    }
+
+    /// Keeps a new link's URL and webhook URLs in the secret store, under the profile.
+    pub fn keep_link(&self, profile: &str, share: &SharePayload) -> Result<()> {
+        let kept = KeptLink {
+            url: share.url.clone(),
+            webhook_urls: share.webhook_urls.clone(),
+        };
+        let json = serde_json::to_string(&kept).map_err(|e| CoreError::Storage(e.to_string()))?;
+        self.secrets
+            .set(&link_key(profile, share.link.guest_link_id), &json)
+    }
+
+    /// The share payload of a link kept with [`Core::keep_link`], rebuilt for `link` as the server
+    /// lists it now; `None` when this device did not keep it (created elsewhere, or forgotten).
+    pub fn kept_link(
+        &self,
+        profile: &str,
+        mut link: GuestLink,
+        door_names: &[String],
+    ) -> Result<Option<SharePayload>> {
+        let Some(json) = self.secrets.get(&link_key(profile, link.guest_link_id))? else {
+            return Ok(None);
+        };
+        let kept: KeptLink = serde_json::from_str(&json)
+            .map_err(|e| CoreError::Secrets(format!("kept link is damaged: {e}")))?;
+        link.url = Some(kept.url);
+        link.webhook_urls = Some(kept.webhook_urls);
+        payload(link, door_names).map(Some)
+    }
+
+    /// Forgets a kept link (after it was revoked: its URL no longer opens anything).
+    pub fn forget_link(&self, profile: &str, link: Uuid) -> Result<()> {
+        self.secrets.delete(&link_key(profile, link))
     }
 }

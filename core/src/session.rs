@@ -60,6 +60,16 @@ pub struct Entry {
     /// The user's window on this door (`None` end = open-ended).
     pub access_starts_at: Option<DateTime<Utc>>,
     pub access_ends_at: Option<DateTime<Utc>>,
+    /// Whether the door's driver is reachable (`false` shows the door as offline).
+    #[serde(default = "yes")]
+    pub is_online: bool,
+    /// While the door is unlocked: when it relocks (apps show a countdown).
+    #[serde(default)]
+    pub unlocked_until: Option<DateTime<Utc>>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Entry {
@@ -459,6 +469,9 @@ impl Session {
                     access_method_id: key.map(|k| k.0),
                     access_starts_at: key.map(|k| k.1),
                     access_ends_at: key.and_then(|k| k.2),
+                    // A plain Seam endpoint has no ajar_metadata: its doors count as online.
+                    is_online: d.ajar_metadata.is_online || d.ajar_metadata.driver.is_empty(),
+                    unlocked_until: d.ajar_metadata.unlocked_until,
                 }
             })
             .collect::<Vec<_>>();

@@ -582,3 +582,71 @@ async fn https_servers_are_reached_over_tls() {
         other => panic!("expected a TLS failure, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_link_is_kept_in_the_secret_store_to_show_its_qr_again() {
+    let srv = server().await;
+    let (doors, _user, tok) = seed(&srv).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let secrets = Arc::new(MemorySecretStore::default());
+    let core = Core::new(dir.path(), secrets.clone());
+    let session = core
+        .sign_in("desk", Some(&srv.url), &tok)
+        .await
+        .expect("sign in");
+
+    // Door state for the doors view: online and locked, then unlocked with a relock time.
+    let before = session.entries().await.expect("entries");
+    let main = &before.entries[0];
+    assert!(main.is_online && main.is_locked && main.unlocked_until.is_none());
+    assert!(matches!(
+        session.unlock(&doors[0]).await.expect("unlock"),
+        UnlockOutcome::Confirmed { .. }
+    ));
+    let after = session.entries().await.expect("entries");
+    let until = after.entries[0]
+        .unlocked_until
+        .expect("unlocked_until while open");
+    assert!(until > chrono::Utc::now() - chrono::Duration::seconds(1));
+
+    let share = session
+        .share(&ShareRequest {
+            entries: vec![doors[0].clone(), doors[1].clone()],
+            description: "Plumber".into(),
+            window: WindowInput::For { seconds: 3600 },
+            max_uses: Some(3),
+        })
+        .await
+        .expect("share");
+    core.keep_link("desk", &share).expect("keep");
+    // Kept only in the secret store, never in a plain file.
+    for f in std::fs::read_dir(dir.path()).expect("dir") {
+        let bytes = std::fs::read(f.expect("f").path()).unwrap_or_default();
+        assert!(!bytes
+            .windows(share.url.len())
+            .any(|w| w == share.url.as_bytes()));
+    }
+    // The server lists the link without its URL; the kept one restores URL, QR and webhooks.
+    let listed = session.link(share.link.guest_link_id).await.expect("get");
+    assert!(listed.url.is_none());
+    let names = vec!["Main Entrance".to_owned(), "Side Door".to_owned()];
+    let again = core
+        .kept_link("desk", listed.clone(), &names)
+        .expect("kept")
+        .expect("present");
+    assert_eq!(again.url, share.url);
+    assert_eq!(again.qr_svg, share.qr_svg);
+    assert_eq!(again.webhook_urls, share.webhook_urls);
+    assert_eq!(again.webhook_urls.len(), 2);
+    // Another profile does not see it; forgetting removes it.
+    assert!(core
+        .kept_link("other", listed.clone(), &names)
+        .expect("other")
+        .is_none());
+    core.forget_link("desk", share.link.guest_link_id)
+        .expect("forget");
+    assert!(core
+        .kept_link("desk", listed, &names)
+        .expect("gone")
+        .is_none());
+}
