@@ -7,7 +7,7 @@
 //! link. The login step uses a private OS keyring (see cli.rs); set `AJAR_TEST_SKIP_KEYRING=1` to
 //! redeem the code headless instead where that cannot run.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,11 +15,12 @@ use std::time::Duration;
 use ajar_server::clock::ManualClock;
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 const ADMIN_KEY: &str = "seam_testadmin_0123456789abcdefghij";
-const AJAR: &str = env!("CARGO_BIN_EXE_ajar");
+mod common;
+use common::{program, Keyring, AJAR};
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 const ZONE: &str = "America/New_York";
 
@@ -45,22 +46,6 @@ fn s(v: &Value) -> String {
     v.as_str()
         .unwrap_or_else(|| panic!("not a string: {v}"))
         .to_owned()
-}
-
-fn program(bin: &str, cfg: &Path) -> Command {
-    let mut c = Command::new(bin);
-    for v in [
-        "AJAR_SERVER",
-        "AJAR_TOKEN",
-        "AJAR_PROFILE",
-        "XDG_CONFIG_HOME",
-    ] {
-        c.env_remove(v);
-    }
-    c.env("AJAR_CONFIG_DIR", cfg)
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    c
 }
 
 /// `ajar` acting headless with this server and token.
@@ -517,81 +502,6 @@ async fn every_admin_command_headless_in_text_and_json() {
 }
 
 // ---- the walkthrough ------------------------------------------------------------------------
-
-/// A private Secret Service (gnome-keyring on its own D-Bus session, under a temporary HOME), as
-/// in cli.rs; `None` when the tools are missing and `AJAR_TEST_SKIP_KEYRING` is set.
-struct Keyring {
-    bus: String,
-    home: tempfile::TempDir,
-    child: tokio::process::Child,
-}
-
-impl Keyring {
-    async fn start() -> Option<Keyring> {
-        let have = |tool: &str| {
-            std::env::var_os("PATH")
-                .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-                .unwrap_or(false)
-        };
-        let missing: Vec<&str> = ["dbus-run-session", "gnome-keyring-daemon", "keyctl"]
-            .into_iter()
-            .filter(|t| !have(t))
-            .collect();
-        if !missing.is_empty() {
-            if std::env::var_os("AJAR_TEST_SKIP_KEYRING").is_some() {
-                eprintln!("keyring tools {missing:?} missing: redeeming the code headless");
-                return None;
-            }
-            panic!("the walkthrough needs {missing:?}: apt-get install dbus gnome-keyring keyutils, or set AJAR_TEST_SKIP_KEYRING=1");
-        }
-        let home = tempfile::tempdir().expect("home");
-        let dir = |d: &str| -> PathBuf {
-            let p = home.path().join(d);
-            std::fs::create_dir_all(&p).expect("dir");
-            p
-        };
-        let mut c = Command::new("dbus-run-session");
-        c.args([
-            "--",
-            "sh",
-            "-c",
-            "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
-             echo \"$DBUS_SESSION_BUS_ADDRESS\" && exec cat >/dev/null",
-        ])
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("HOME", home.path())
-        .env("XDG_RUNTIME_DIR", dir("run"))
-        .env("XDG_DATA_HOME", dir("data"))
-        .env("XDG_CONFIG_HOME", dir("config"))
-        .env("XDG_CACHE_HOME", dir("cache"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-        let mut child = c.spawn().expect("dbus-run-session");
-        let mut out = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let bus = tokio::time::timeout(Duration::from_secs(20), out.next_line())
-            .await
-            .expect("keyring daemon within 20 s")
-            .expect("read")
-            .expect("the bus address");
-        Some(Keyring { bus, home, child })
-    }
-
-    fn ajar(&self, cfg: &Path) -> Command {
-        let mut c = program("keyctl", cfg);
-        c.args(["session", "-", AJAR])
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
-            .env("HOME", self.home.path())
-            .env("XDG_RUNTIME_DIR", self.home.path().join("run"));
-        c
-    }
-
-    async fn stop(mut self) {
-        drop(self.child.stdin.take());
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
-    }
-}
 
 /// How the signed-in user runs `ajar`: their profile (keyring) or headless with the code.
 enum Phone<'a> {

@@ -7,7 +7,7 @@
 //! tests need `dbus-run-session`, `gnome-keyring-daemon` and `keyctl` (Debian: dbus, gnome-keyring,
 //! keyutils); set `AJAR_TEST_SKIP_KEYRING=1` to skip them where these cannot be installed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -16,7 +16,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
 const ADMIN_KEY: &str = "seam_testadmin_0123456789abcdefghij";
-const AJAR: &str = env!("CARGO_BIN_EXE_ajar");
+mod common;
+use common::{program, Keyring, AJAR};
 /// No single `ajar` run in these tests may take longer.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 
@@ -138,22 +139,6 @@ impl Run {
 /// `ajar` with a clean environment: only the config dir (and what the caller adds).
 fn ajar(cfg: &Path) -> Command {
     program(AJAR, cfg)
-}
-
-fn program(bin: &str, cfg: &Path) -> Command {
-    let mut c = Command::new(bin);
-    for v in [
-        "AJAR_SERVER",
-        "AJAR_TOKEN",
-        "AJAR_PROFILE",
-        "XDG_CONFIG_HOME",
-    ] {
-        c.env_remove(v);
-    }
-    c.env("AJAR_CONFIG_DIR", cfg)
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    c
 }
 
 /// `ajar` acting headless for Maya.
@@ -703,85 +688,6 @@ async fn activity_follow_prints_new_events_until_ctrl_c() {
 }
 
 // ---- with the OS keyring --------------------------------------------------------------------
-
-/// A private Secret Service (gnome-keyring on its own D-Bus session, under a temporary HOME).
-struct Keyring {
-    bus: String,
-    home: tempfile::TempDir,
-    child: tokio::process::Child,
-}
-
-impl Keyring {
-    async fn start() -> Option<Keyring> {
-        let have = |tool: &str| {
-            std::env::var_os("PATH")
-                .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-                .unwrap_or(false)
-        };
-        let missing: Vec<&str> = ["dbus-run-session", "gnome-keyring-daemon", "keyctl"]
-            .into_iter()
-            .filter(|t| !have(t))
-            .collect();
-        if !missing.is_empty() {
-            if std::env::var_os("AJAR_TEST_SKIP_KEYRING").is_some() {
-                eprintln!(
-                    "skipped: keyring tests need {missing:?} (AJAR_TEST_SKIP_KEYRING is set)"
-                );
-                return None;
-            }
-            panic!(
-                "keyring tests need {missing:?}: apt-get install dbus gnome-keyring keyutils, or set AJAR_TEST_SKIP_KEYRING=1"
-            );
-        }
-        let home = tempfile::tempdir().expect("home");
-        let dir = |d: &str| -> PathBuf {
-            let p = home.path().join(d);
-            std::fs::create_dir_all(&p).expect("dir");
-            p
-        };
-        let mut c = Command::new("dbus-run-session");
-        c.args([
-            "--",
-            "sh",
-            "-c",
-            "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
-             echo \"$DBUS_SESSION_BUS_ADDRESS\" && exec cat >/dev/null",
-        ])
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("HOME", home.path())
-        .env("XDG_RUNTIME_DIR", dir("run"))
-        .env("XDG_DATA_HOME", dir("data"))
-        .env("XDG_CONFIG_HOME", dir("config"))
-        .env("XDG_CACHE_HOME", dir("cache"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-        let mut child = c.spawn().expect("dbus-run-session");
-        let mut out = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let bus = tokio::time::timeout(Duration::from_secs(20), out.next_line())
-            .await
-            .expect("keyring daemon within 20 s")
-            .expect("read")
-            .expect("the bus address");
-        Some(Keyring { bus, home, child })
-    }
-
-    /// `keyctl session - ajar …` on this keyring's bus.
-    fn ajar(&self, cfg: &Path) -> Command {
-        let mut c = program("keyctl", cfg);
-        c.args(["session", "-", AJAR])
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
-            .env("HOME", self.home.path())
-            .env("XDG_RUNTIME_DIR", self.home.path().join("run"));
-        c
-    }
-
-    async fn stop(mut self) {
-        drop(self.child.stdin.take());
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
-    }
-}
 
 /// A profile name of its own per test run: keyutils' persistent keyring is shared by the user.
 fn profile_name(tag: &str) -> String {
