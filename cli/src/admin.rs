@@ -98,11 +98,8 @@ async fn users(ctx: &Ctx, command: UsersCommand) -> Result<(), CliError> {
     match command {
         UsersCommand::List { search, role } => {
             let people = a.people(search.as_deref(), role.map(|r| r.role())).await?;
-            if ctx.json {
-                return ctx.print(&json!({ "people": people }));
-            }
-            if people.is_empty() {
-                return line("No users.");
+            if printed_without_table(ctx, "people", &people, "No users.")? {
+                return Ok(());
             }
             let rows: Vec<Vec<String>> = people
                 .iter()
@@ -273,11 +270,8 @@ async fn credentials(
                 };
                 keys.retain(|k| k.state.as_str() == want);
             }
-            if ctx.json {
-                return ctx.print(&json!({ "cloud_keys": keys }));
-            }
-            if keys.is_empty() {
-                return line("No cloud keys.");
+            if printed_without_table(ctx, "cloud_keys", &keys, "No cloud keys.")? {
+                return Ok(());
             }
             line(&keys_table(&keys))
         }
@@ -337,11 +331,8 @@ async fn sessions(ctx: &Ctx, command: SessionsCommand) -> Result<(), CliError> {
         }
         SessionsCommand::List { user } => {
             let list = a.sessions(&user).await?;
-            if ctx.json {
-                return ctx.print(&json!({ "client_sessions": list }));
-            }
-            if list.is_empty() {
-                return line("No sessions.");
+            if printed_without_table(ctx, "client_sessions", &list, "No sessions.")? {
+                return Ok(());
             }
             let now = Utc::now();
             let rows: Vec<Vec<String>> = list
@@ -386,11 +377,8 @@ async fn sites(ctx: &Ctx, command: SitesCommand) -> Result<(), CliError> {
     let site = match command {
         SitesCommand::List => {
             let list = a.sites().await?;
-            if ctx.json {
-                return ctx.print(&json!({ "acs_systems": list }));
-            }
-            if list.is_empty() {
-                return line("No sites.");
+            if printed_without_table(ctx, "acs_systems", &list, "No sites.")? {
+                return Ok(());
             }
             let rows: Vec<Vec<String>> = list
                 .iter()
@@ -456,11 +444,8 @@ async fn doors(ctx: &Ctx, command: DoorsCommand) -> Result<(), CliError> {
     let door = match command {
         DoorsCommand::List { site } => {
             let list = a.doors(site.as_deref()).await?;
-            if ctx.json {
-                return ctx.print(&json!({ "acs_entrances": list }));
-            }
-            if list.is_empty() {
-                return line("No doors.");
+            if printed_without_table(ctx, "acs_entrances", &list, "No doors.")? {
+                return Ok(());
             }
             let names = a
                 .sites()
@@ -594,4 +579,23 @@ async fn keys(ctx: &Ctx, command: KeysCommand) -> Result<(), CliError> {
             line(&format!("Revoked API key {:?} ({id}).", k.name))
         }
     }
+}
+
+/// The two answers a list command gives without a table: `--json` prints `{key: items}`, an
+/// empty list prints `none`. Returns whether it printed one of them.
+fn printed_without_table<T: serde::Serialize>(
+    ctx: &Ctx,
+    key: &str,
+    items: &[T],
+    none: &str,
+) -> Result<bool, CliError> {
+    if ctx.json {
+        ctx.print(&json!({ key: items }))?;
+        return Ok(true);
+    }
+    if items.is_empty() {
+        line(none)?;
+        return Ok(true);
+    }
+    Ok(false)
 }
