@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::error::{CoreError, Result};
+#[cfg(feature = "keyring")]
+use crate::error::CoreError;
+use crate::error::Result;
 
 /// A place to keep secrets by name.
 pub trait SecretStore: Send + Sync + std::fmt::Debug {
