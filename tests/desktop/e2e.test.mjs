@@ -269,9 +269,12 @@ test('control center: a user, a cloud key for tomorrow, a sign-in code redeemed 
   // A fresh app window (it reopens the last profile); Ada signs in as a second profile.
   await app?.close()
   app = await Session.create(driver.base, APP)
-  await app.clickOn('#nav [data-view="settings"]')
-  await app.clickOn('#add-profile')
-  await app.wait('#signin-form')
+  await app.wait('#signin-form, #nav [data-view="settings"]')
+  if (!(await app.findAll('#signin-form')).length) {
+    await app.clickOn('#nav [data-view="settings"]')
+    await app.clickOn('#add-profile')
+    await app.wait('#signin-form')
+  }
   await app.type(await app.find('#signin-server'), url)
   await app.type(await app.find('#signin-token'), adminToken)
   await app.type(await app.find('#signin-profile'), 'admin')
@@ -333,16 +336,29 @@ test('control center: a user, a cloud key for tomorrow, a sign-in code redeemed 
   const today = await cli(['unlock', 'Street Door'])
   assert.equal(today.code, 4, `unlock today: ${today.out}${today.err}`)
   assert.match(today.out + today.err, /not yet|starts|not_yet_started/i)
-  const outside = [
+  // Outside the key in time (today; past its end): refused by the server (exit 4).
+  for (const args of [
     ['share', 'Street Door', '--for', '1h', '--description', 'today'],
     ['share', 'Street Door', '--from', `${tomorrow}T20:00`, '--until', `${dayAfter}T02:00`, '--description', 'past the key'],
-    ['share', 'Vault', '--for', '1h', '--description', 'not in the key'],
-  ]
-  for (const args of outside) {
+  ]) {
     const r = await cli(['--json', ...args])
-    assert.ok(r.code === 4 || r.code === 6, `${args.join(' ')} was not refused: ${r.code} ${r.out}${r.err}`)
+    assert.equal(r.code, 4, `${args.join(' ')} was not refused: ${r.code} ${r.out}${r.err}`)
   }
-  assert.equal((await api('/guest_links/list', {})).guest_links.length, 0, 'a link outside the key was made')
+  // Outside the key in space: Vault is not even among her doors (exit 6, not found), and the
+  // server refuses it too when asked directly with her token.
+  const vault = await cli(['--json', 'share', 'Vault', '--for', '1h', '--description', 'not in the key'])
+  assert.equal(vault.code, 6, `share Vault: ${vault.code} ${vault.out}${vault.err}`)
+  const direct = await fetch(`${url}/guest_links/create`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ acs_entrance_ids: [doors.Vault], description: 'direct', ends_at: new Date(Date.now() + 3600000).toISOString() }),
+  })
+  const directBody = await direct.json()
+  assert.equal(direct.status, 403, `the server made a link for Vault: ${JSON.stringify(directBody)}`)
+  assert.equal(directBody.error.type, 'guest_link_exceeds_issuer_access')
+  assert.deepEqual(directBody.error.data.acs_entrance_ids_not_covered, [doors.Vault])
+  const mayasLinks = async () => (await api('/guest_links/list', {})).guest_links.filter((l) => l.issuer_user_identity_id === maya.user_identity_id)
+  assert.deepEqual(await mayasLinks(), [], 'a link outside the key was made')
   // Inside the key (tomorrow morning) a share is allowed: the boundary is the key, not the user.
   const inside = await cli(['--json', 'share', 'Studio', '--from', `${tomorrow}T09:00`, '--until', `${tomorrow}T10:00`, '--description', 'tomorrow morning'])
   assert.equal(inside.code, 0, `share inside the key: ${inside.out}${inside.err}`)
