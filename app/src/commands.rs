@@ -240,7 +240,12 @@ pub async fn admin_set_remote_unlock(
 
 #[tauri::command]
 pub async fn admin_add_cloud_key(state: S<'_>, request: CloudKeyRequest) -> UiResult<CloudKey> {
-    Ok(state.session().await?.admin().add_cloud_key(&request).await?)
+    Ok(state
+        .session()
+        .await?
+        .admin()
+        .add_cloud_key(&request)
+        .await?)
 }
 
 #[tauri::command]
@@ -302,7 +307,12 @@ pub async fn admin_edit_site(
 
 #[tauri::command]
 pub async fn admin_doors(state: S<'_>, site: Option<String>) -> UiResult<Vec<AcsEntrance>> {
-    Ok(state.session().await?.admin().doors(site.as_deref()).await?)
+    Ok(state
+        .session()
+        .await?
+        .admin()
+        .doors(site.as_deref())
+        .await?)
 }
 
 #[tauri::command]

@@ -558,7 +558,11 @@ impl AppState {
             };
             if admin {
                 // What changed: the person concerned and the names of the fields.
-                let what = e.object_type.as_deref().unwrap_or_default().replace('_', " ");
+                let what = e
+                    .object_type
+                    .as_deref()
+                    .unwrap_or_default()
+                    .replace('_', " ");
                 detail = match e.user_identity_id.and_then(|u| people.get(&u)) {
                     Some(p) if what != "user identity" => format!("{what} of {p}"),
                     Some(p) => p.clone(),

@@ -383,10 +383,7 @@ async fn admin_changes_show_in_activity_with_who_and_what() {
         .iter()
         .find(|i| i.event_type == "user_identity.remote_unlock_disabled")
         .expect("the switch is in Activity");
-    assert_eq!(
-        (off.who.as_str(), off.how.as_str()),
-        ("Ada Admin", "admin")
-    );
+    assert_eq!((off.who.as_str(), off.how.as_str()), ("Ada Admin", "admin"));
     assert_eq!(off.detail, "Fran Desk: remote_unlock_enabled");
     let key = items
         .iter()
