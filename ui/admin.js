@@ -36,8 +36,8 @@ async function renderPeople(view) {
   const role = h('select', { id: 'people-role' }, h('option', { value: '' }, 'all roles'), ROLES.map((r) => h('option', { value: r }, roleName(r))))
   role.value = admin.roleFilter
   let timer = null
-  search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { admin.search = search.value; drawPeople() }, 200) })
-  role.addEventListener('change', () => { admin.roleFilter = role.value; drawPeople() })
+  search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => { admin.search = search.value; drawPeople().catch(handleError) }, 200) })
+  role.addEventListener('change', () => { admin.roleFilter = role.value; drawPeople().catch(handleError) })
   if (isAdmin()) $('#view-actions').append(h('button', { id: 'person-add', class: 'primary', onclick: () => openPerson(null) }, 'Add user…'))
   view.append(
     isAdmin() ? null : h('div', { class: 'banner', id: 'people-readonly' }, 'Read-only: only an admin can change people and their access.'),
@@ -299,6 +299,7 @@ function showCode(box, got) {
       h('p', { class: 'muted' }, 'Shown once. Scan it with the phone, or paste it into "Token or sign-in code". Valid until ' + new Date(got.client_session.expires_at).toLocaleString() + '.'),
       h('textarea', { id: 'signin-code', readonly: true, rows: 4, spellcheck: 'false' }, got.code),
       h('div', { class: 'dialog-actions left' }, h('button', { id: 'signin-done', class: 'primary', onclick: () => box.replaceChildren() }, 'Done: hide it'))))))
+  box.scrollIntoView({ block: 'center' })
 }
 
 async function loadSessions(p) {
@@ -409,6 +410,7 @@ async function renderApiKeys(view) {
         h('p', { class: 'muted' }, 'Shown once: copy it into the integration now. Ajar keeps only its hash.'),
         h('input', { id: 'apikey-token', readonly: true, value: k.token, class: 'mono' }),
         h('div', { class: 'dialog-actions left' }, h('button', { class: 'primary', id: 'apikey-done', onclick: () => created.replaceChildren() }, 'Done: hide it'))))
+      $('#apikey-token').select()
       await drawApiKeys()
     } catch (e) { err.textContent = msg(e) }
   })
