@@ -528,6 +528,12 @@ describe('desktop UI (mocked IPC)', () => {
     await page.click('#door-form-save')
     await page.waitForSelector('.door-row[data-door="Lobby"]')
     assert.deepEqual((await page.calls('admin_add_door')).at(-1).door, { site: (await page.calls('admin_add_site')).length && (await page.evaluate(() => window.__mock.sites.at(-1).acs_system_id)), name: 'Lobby', can_unlock_with_cloud_key: true, relock_pulse_ms: 3000, is_in_lockdown: false })
+    // Editing a site sends only what changed.
+    await page.click('.site-card[data-site="HQ"] .edit-site')
+    await page.fill('#site-zone', 'Europe/Paris')
+    await page.click('#site-form-save')
+    await page.waitForFunction(() => /Europe\/Paris/.test(document.querySelector('.site-card[data-site="HQ"] .site-head').textContent))
+    assert.deepEqual((await page.calls('admin_edit_site')).at(-1), { site: '0190a000-0000-7000-8000-00000000000a', name: null, timeZone: 'Europe/Paris' })
     await page.click('.door-row[data-door="Main Entrance"] .edit-door')
     await page.check('#door-lockdown')
     await page.uncheck('#door-cloud')
