@@ -1,6 +1,7 @@
 // Ajar desktop front end: plain JS, no bundler. Every action is a Tauri command (see
 // app/src/commands.rs); the token never comes here. Views are registered in VIEWS and shown by
-// the sidebar router, so more views (admin) can be added without touching the others.
+// the sidebar router; a view with `roles` shows only to those roles (the control center's views
+// live in ui/admin.js, loaded first). The server still decides every call.
 'use strict'
 
 const invoke = (cmd, args) => window.__TAURI__.core.invoke(cmd, args || {})
@@ -42,6 +43,7 @@ function banner(text, isError) {
 // ---- state ---------------------------------------------------------------------------------
 const app = {
   me: null,
+  role: undefined, // 'member' | 'front_desk' | 'admin' once known (my_role), null when unknown
   doors: null, // EntryList
   view: null,
   timers: [],
@@ -61,6 +63,9 @@ const VIEWS = {
   doors: { title: 'Doors', nav: true, render: renderDoors },
   links: { title: 'Links', nav: true, render: renderLinks },
   activity: { title: 'Activity', nav: true, render: renderActivity },
+  people: { title: 'People', nav: true, roles: ['admin', 'front_desk'], render: renderPeople },
+  sites: { title: 'Sites & doors', nav: true, roles: ['admin'], render: renderSites },
+  apikeys: { title: 'API keys', nav: true, roles: ['admin'], render: renderApiKeys },
   settings: { title: 'Settings', nav: true, render: renderSettings },
   signin: { title: 'Sign in', nav: false, render: renderSignIn },
 }
@@ -70,14 +75,30 @@ function renderNav() {
   nav.replaceChildren()
   if (!app.me) return
   for (const [name, v] of Object.entries(VIEWS)) {
-    if (!v.nav) continue
+    if (!v.nav || (v.roles && !v.roles.includes(app.role))) continue
     nav.append(h('button', { 'data-view': name, 'aria-current': app.view === name ? 'page' : null, onclick: () => show(name) }, v.title))
   }
   $('#me').textContent = app.me ? `${app.me.label} · ${app.me.profile} · ${app.me.server}` : ''
 }
 
+// Asks the server for the signed-in role (in the background: the doors view must not wait),
+// then redraws the sidebar with the views that role can use.
+function loadRole() {
+  const me = app.me
+  app.role = null
+  invoke('my_role').then((r) => {
+    if (app.me !== me) return
+    app.role = r
+    renderNav()
+  }, () => {})
+}
+
 async function show(name) {
   clearTimers()
+  if (app.me && app.role === undefined) loadRole()
+  if (!app.me) app.role = undefined
+  // A view the role cannot use (e.g. after switching profile) falls back to Doors.
+  if (app.me && VIEWS[name].roles && !VIEWS[name].roles.includes(app.role)) name = 'doors'
   // New activity is polled in every view once signed in: uses of the user's links raise a
   // desktop notification (from Rust) and a toast.
   if (app.me && !app.poller) app.poller = setInterval(pollActivity, 3000)
@@ -130,6 +151,7 @@ async function renderSignIn(view) {
       })
       $('#signin-token').value = ''
       app.doors = null
+      app.role = undefined
       show('doors')
     } catch (e) {
       err.textContent = msg(e)
@@ -159,6 +181,7 @@ async function openProfile(name) {
   try {
     app.me = await invoke('open_profile', { profile: name })
     app.doors = null
+    app.role = undefined
     app.results = {}
     show('doors')
   } catch (e) {
@@ -456,7 +479,7 @@ async function renderActivity(view) {
   const doors = (app.doors && app.doors.entries) || []
   const text = h('input', { type: 'search', id: 'activity-filter', placeholder: 'Filter: person, door, link…', value: app.activityText || '' })
   const door = h('select', { id: 'activity-door' }, h('option', { value: '' }, 'all doors'), doors.map((d) => h('option', { value: d.acs_entrance_id }, d.name)))
-  const how = h('select', { id: 'activity-how' }, ['', 'app', 'guest link', 'webhook', 'API key'].map((s) => h('option', { value: s }, s || 'any way')))
+  const how = h('select', { id: 'activity-how' }, ['', 'app', 'guest link', 'webhook', 'API key', 'admin'].map((s) => h('option', { value: s }, s || 'any way')))
   door.value = app.activityDoor || ''
   const redraw = () => { app.activityText = text.value; drawActivity() }
   text.addEventListener('input', redraw)
@@ -481,7 +504,28 @@ async function pollActivity() {
   }
 }
 
+// Administrative changes (how: "admin"), one line per change.
+const ADMIN_WHAT = {
+  'user_identity.created': 'user added',
+  'user_identity.updated': 'user changed',
+  'user_identity.deleted': 'user removed',
+  'user_identity.remote_unlock_enabled': 'remote unlock on',
+  'user_identity.remote_unlock_disabled': 'remote unlock off',
+  'access_grant.created': 'cloud key added',
+  'access_method.revoked': 'cloud key revoked',
+  'client_session.created': 'sign-in issued',
+  'client_session.deleted': 'session ended',
+  'acs_system.added': 'site added',
+  'acs_system.updated': 'site changed',
+  'acs_system.removed': 'site removed',
+  'acs_entrance.added': 'door added',
+  'acs_entrance.updated': 'door changed',
+  'api_key.created': 'API key created',
+  'api_key.revoked': 'API key revoked',
+}
 const SHOWN = new Set(['lock.unlocked', 'action_attempt.unlock_door.failed', 'guest_link.created', 'guest_link.revoked', 'guest_link.viewed'])
+const shown = (i) => SHOWN.has(i.event_type) || (i.how === 'admin' && i.event_type in ADMIN_WHAT)
+const what = (i) => (i.how === 'admin' ? ADMIN_WHAT[i.event_type] : WHAT[i.event_type]) || i.event_type
 const WHAT = {
   'lock.unlocked': 'unlocked',
   'action_attempt.unlock_door.failed': 'unlock refused',
@@ -495,15 +539,15 @@ function drawActivity() {
   if (!box) return
   const f = (app.activityText || '').toLowerCase()
   const how = ($('#activity-how') || {}).value || ''
-  const items = app.activity.filter((i) => SHOWN.has(i.event_type))
+  const items = app.activity.filter(shown)
     .filter((i) => !how || i.how === how)
-    .filter((i) => !f || [i.who, i.door, i.site, i.how, i.detail, WHAT[i.event_type]].join(' ').toLowerCase().includes(f))
+    .filter((i) => !f || [i.who, i.door, i.site, i.how, i.detail, what(i)].join(' ').toLowerCase().includes(f))
   if (!items.length) { box.replaceChildren(h('div', { class: 'empty' }, 'No activity.')); return }
   box.replaceChildren(h('table', {},
     h('thead', {}, h('tr', {}, ['When (site time)', 'Who', 'Door', 'What', 'How', 'Details'].map((t) => h('th', {}, t)))),
     h('tbody', {}, items.map((i) => h('tr', { class: i.ok ? 'activity-row' : 'activity-row row-bad', 'data-event': i.event_type },
       h('td', {}, i.occurred_local), h('td', { class: 'who' }, i.who), h('td', { class: 'door-name' }, i.door || '—'),
-      h('td', {}, WHAT[i.event_type] || i.event_type), h('td', { class: 'how' }, i.how), h('td', {}, i.detail))))))
+      h('td', { class: 'what' }, what(i)), h('td', { class: 'how' }, i.how), h('td', {}, i.detail))))))
 }
 
 // ---- settings ------------------------------------------------------------------------------

@@ -1,9 +1,15 @@
 //! The Tauri commands: each is a thin call into [`AppState`] (and, for the share sheet, into a
 //! plugin used from Rust: clipboard, opener, dialog, notification), answering `Result<T, UiError>`.
-//! The webview is granted no plugin permission of its own.
+//! The webview is granted no plugin permission of its own. The `admin_*` commands are the control
+//! center (People, credentials, sign-in codes, sites and doors, API keys), each one call of
+//! `Session::admin()`; the secrets they answer (sign-in code, API key) are not kept here.
 
 use ajar_core::share::{ShareRequest, WindowInput};
-use ajar_core::{EntryList, UnlockOutcome};
+use ajar_core::{
+    CloudKeyRequest, DoorChanges, EntryList, Identity, NewDoor, NewUser, SignInIssue,
+    UnlockOutcome, UserChanges,
+};
+use ajar_protocol::{AcsEntrance, AcsSystem, ApiKey, ClientSession, CloudKey, Person, Role};
 use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_dialog::DialogExt;
@@ -169,4 +175,177 @@ pub fn ui_ready(what: String) {
             .unwrap_or_default();
         println!("ajar-app ready {what} {ms}");
     }
+}
+
+// ---- the control center: thin calls into `Session::admin()` (the server decides who may) ----
+
+/// The signed-in role (`member`, `front_desk`, `admin`; an API key acts as `admin`), so the UI
+/// shows the control center's views to those who can use them.
+#[tauri::command]
+pub async fn my_role(state: S<'_>) -> UiResult<Role> {
+    Ok(match state.session().await?.identity().await? {
+        Identity::ApiKey => Role::Admin,
+        Identity::User { role, .. } => role,
+    })
+}
+
+#[tauri::command]
+pub async fn admin_people(
+    state: S<'_>,
+    search: Option<String>,
+    role: Option<Role>,
+) -> UiResult<Vec<Person>> {
+    Ok(state
+        .session()
+        .await?
+        .admin()
+        .people(search.as_deref(), role)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn admin_add_user(state: S<'_>, user: NewUser) -> UiResult<Person> {
+    Ok(state.session().await?.admin().add_user(&user).await?)
+}
+
+#[tauri::command]
+pub async fn admin_edit_user(state: S<'_>, user: String, changes: UserChanges) -> UiResult<Person> {
+    Ok(state
+        .session()
+        .await?
+        .admin()
+        .edit_user(&user, &changes)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn admin_remove_user(state: S<'_>, user: String) -> UiResult<Uuid> {
+    Ok(state.session().await?.admin().remove_user(&user).await?)
+}
+
+/// The Remote Unlock switch: off stops the user's unlocks and their guest links at the next request.
+#[tauri::command]
+pub async fn admin_set_remote_unlock(
+    state: S<'_>,
+    user: String,
+    enabled: bool,
+) -> UiResult<Person> {
+    Ok(state
+        .session()
+        .await?
+        .admin()
+        .set_remote_unlock(&user, enabled)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn admin_add_cloud_key(state: S<'_>, request: CloudKeyRequest) -> UiResult<CloudKey> {
+    Ok(state
+        .session()
+        .await?
+        .admin()
+        .add_cloud_key(&request)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn admin_revoke_cloud_key(state: S<'_>, id: Uuid) -> UiResult<CloudKey> {
+    Ok(state.session().await?.admin().revoke_cloud_key(id).await?)
+}
+
+/// Issues a sign-in code (and QR) for a user. The answer is the only place its token appears:
+/// the app keeps nothing of it.
+#[tauri::command]
+pub async fn admin_issue_sign_in(state: S<'_>, user: String) -> UiResult<SignInIssue> {
+    Ok(state
+        .session()
+        .await?
+        .admin()
+        .issue_sign_in(&user, None)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn admin_sessions(state: S<'_>, user: String) -> UiResult<Vec<ClientSession>> {
+    Ok(state.session().await?.admin().sessions(&user).await?)
+}
+
+#[tauri::command]
+pub async fn admin_revoke_session(state: S<'_>, id: Uuid) -> UiResult<()> {
+    Ok(state.session().await?.admin().revoke_session(id).await?)
+}
+
+#[tauri::command]
+pub async fn admin_sites(state: S<'_>) -> UiResult<Vec<AcsSystem>> {
+    Ok(state.session().await?.admin().sites().await?)
+}
+
+#[tauri::command]
+pub async fn admin_add_site(state: S<'_>, name: String, time_zone: String) -> UiResult<AcsSystem> {
+    Ok(state
+        .session()
+        .await?
+        .admin()
+        .add_site(&name, &time_zone)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn admin_edit_site(
+    state: S<'_>,
+    site: String,
+    name: Option<String>,
+    time_zone: Option<String>,
+) -> UiResult<AcsSystem> {
+    Ok(state
+        .session()
+        .await?
+        .admin()
+        .edit_site(&site, name.as_deref(), time_zone.as_deref())
+        .await?)
+}
+
+#[tauri::command]
+pub async fn admin_doors(state: S<'_>, site: Option<String>) -> UiResult<Vec<AcsEntrance>> {
+    Ok(state
+        .session()
+        .await?
+        .admin()
+        .doors(site.as_deref())
+        .await?)
+}
+
+#[tauri::command]
+pub async fn admin_add_door(state: S<'_>, door: NewDoor) -> UiResult<AcsEntrance> {
+    Ok(state.session().await?.admin().add_door(&door).await?)
+}
+
+#[tauri::command]
+pub async fn admin_edit_door(
+    state: S<'_>,
+    door: String,
+    changes: DoorChanges,
+) -> UiResult<AcsEntrance> {
+    Ok(state
+        .session()
+        .await?
+        .admin()
+        .edit_door(&door, &changes)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn admin_api_keys(state: S<'_>) -> UiResult<Vec<ApiKey>> {
+    Ok(state.session().await?.admin().api_keys().await?)
+}
+
+/// Creates an API key; its secret is in this answer only (the app keeps nothing of it).
+#[tauri::command]
+pub async fn admin_create_api_key(state: S<'_>, name: String) -> UiResult<ApiKey> {
+    Ok(state.session().await?.admin().create_api_key(&name).await?)
+}
+
+#[tauri::command]
+pub async fn admin_revoke_api_key(state: S<'_>, id: Uuid) -> UiResult<ApiKey> {
+    Ok(state.session().await?.admin().revoke_api_key(id).await?)
 }

@@ -132,6 +132,19 @@ fn local(t: &DateTime<Utc>, zone: &str) -> String {
     }
 }
 
+/// An administrative change (the control center's, shown in Activity with how = "admin").
+fn is_admin_change(e: &Event) -> bool {
+    e.object_type.is_some()
+        || matches!(
+            e.event_type.as_str(),
+            "acs_system.added"
+                | "acs_entrance.added"
+                | "api_key.created"
+                | "api_key.revoked"
+                | "client_session.deleted"
+        )
+}
+
 fn offset(local: &str) -> &str {
     local.rsplit(' ').next().unwrap_or_default()
 }
@@ -148,7 +161,8 @@ impl AppState {
         }
     }
 
-    async fn session(&self) -> UiResult<Session> {
+    /// The open session (the admin commands call `Session::admin()` on it).
+    pub async fn session(&self) -> UiResult<Session> {
         self.session
             .read()
             .await
@@ -476,6 +490,25 @@ impl AppState {
         for u in users {
             people.insert(u.user_identity_id, u.display_name.clone());
         }
+        // Who made each administrative change: the user behind the acting client session.
+        let acting: HashSet<Uuid> = events
+            .iter()
+            .filter(|e| is_admin_change(e))
+            .filter_map(|e| e.client_session_id)
+            .collect();
+        let mut actors: HashMap<Uuid, Uuid> = HashMap::new();
+        for sid in acting {
+            let got: Result<ajar_protocol::ClientSession, _> = s
+                .call(
+                    "/client_sessions/get",
+                    json!({ "client_session_id": sid }),
+                    "client_session",
+                )
+                .await;
+            if let Some(u) = got.ok().and_then(|cs| cs.user_identity_id) {
+                actors.insert(sid, u);
+            }
+        }
         let mut out = Vec::new();
         for e in events {
             let door = e
@@ -493,7 +526,16 @@ impl AppState {
                 .and_then(|u| people.get(&u).cloned())
                 .unwrap_or_else(|| "someone".into());
             let actor = e.actor_type.as_deref().unwrap_or_default();
+            let admin = is_admin_change(&e);
             let (who, how) = match actor {
+                "client_session" if admin => (
+                    e.client_session_id
+                        .and_then(|sid| actors.get(&sid))
+                        .and_then(|u| people.get(u).cloned())
+                        .unwrap_or_else(|| "an admin".into()),
+                    "admin".to_owned(),
+                ),
+                "api_key" if admin => ("Admin".to_owned(), "admin".to_owned()),
                 "guest_link" => (
                     link.map(|l| format!("Guest: {}", l.description))
                         .unwrap_or_else(|| "Guest".into()),
@@ -514,6 +556,22 @@ impl AppState {
                 }
                 _ => String::new(),
             };
+            if admin {
+                // What changed: the person concerned and the names of the fields.
+                let what = e
+                    .object_type
+                    .as_deref()
+                    .unwrap_or_default()
+                    .replace('_', " ");
+                detail = match e.user_identity_id.and_then(|u| people.get(&u)) {
+                    Some(p) if what != "user identity" => format!("{what} of {p}"),
+                    Some(p) => p.clone(),
+                    None => what,
+                };
+                if let Some(f) = e.changed_fields.as_ref().filter(|f| !f.is_empty()) {
+                    detail.push_str(&format!(": {}", f.join(", ")));
+                }
+            }
             if let Some(m) = &e.error_message {
                 if !detail.is_empty() {
                     detail.push_str(": ");

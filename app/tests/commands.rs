@@ -338,3 +338,58 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Administrative changes made in the app show in Activity as "admin" lines: who (the admin behind
+/// the acting session), what (the user concerned) and which fields changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_changes_show_in_activity_with_who_and_what() {
+    let srv = Srv::start().await;
+    let (doors, _) = seed(&srv).await;
+    let ada = s(&srv
+        .ok(
+            "/user_identities/create",
+            json!({"full_name": "Ada Admin", "role": "admin"}),
+        )
+        .await["user_identity"]["user_identity_id"]);
+    let tok = s(&srv
+        .ok("/client_sessions/create", json!({"user_identity_id": ada}))
+        .await["client_session"]["token"]);
+    let dir = tempfile_dir();
+    let state = AppState::new(&dir, Arc::new(MemorySecretStore::default()));
+    state
+        .sign_in("admin", Some(&srv.url), &tok)
+        .await
+        .expect("sign in");
+    let admin = state.session().await.expect("session");
+    let admin = admin.admin();
+    admin
+        .set_remote_unlock("Fran Desk", false)
+        .await
+        .expect("switch off");
+    admin
+        .add_cloud_key(&ajar_core::CloudKeyRequest {
+            user: "Fran Desk".into(),
+            name: "Vault".into(),
+            entries: vec![doors[2].clone()],
+            ..Default::default()
+        })
+        .await
+        .expect("key");
+    let items = state
+        .activity(&ActivityQuery::default())
+        .await
+        .expect("activity");
+    let off = items
+        .iter()
+        .find(|i| i.event_type == "user_identity.remote_unlock_disabled")
+        .expect("the switch is in Activity");
+    assert_eq!((off.who.as_str(), off.how.as_str()), ("Ada Admin", "admin"));
+    assert_eq!(off.detail, "Fran Desk: remote_unlock_enabled");
+    let key = items
+        .iter()
+        .find(|i| i.event_type == "access_grant.created" && i.how == "admin")
+        .expect("the new key is in Activity");
+    assert_eq!(key.who, "Ada Admin");
+    assert_eq!(key.detail, "cloud key of Fran Desk");
+    let _ = std::fs::remove_dir_all(&dir);
+}

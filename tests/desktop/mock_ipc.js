@@ -30,6 +30,35 @@
     events: [],
     pollQueue: [],
   }
+  // The control center's data, shaped like ajar-protocol's Person, CloudKey, AcsSystem, AcsEntrance,
+  // ApiKey and ClientSession. cfg.role is what my_role answers (default front_desk, like Fran).
+  const role = cfg.role || 'front_desk'
+  const site = (id, name, zone) => ({ acs_system_id: id, workspace_id: SITE_A, connected_account_id: SITE_A, connected_account_ids: [], created_at: iso(now), name, image_url: '', image_alt_text: '', is_credential_manager: false, location: { time_zone: zone }, errors: [], warnings: [] })
+  const entrance = (d) => ({
+    acs_entrance_id: d.acs_entrance_id, acs_system_id: d.site_id, connected_account_id: SITE_A, created_at: iso(now), display_name: d.name, space_ids: [], errors: [], warnings: [],
+    can_unlock_with_cloud_key: true, is_locked: true,
+    ajar_metadata: { is_in_lockdown: d.is_in_lockdown, relock_pulse_ms: 5000, driver: d.is_online ? 'simulated' : 'agent', is_online: d.is_online, time_zone: d.time_zone },
+  })
+  const user = (n, name, email, role, remote = true) => ({
+    user_identity_id: `0190f100-0000-7000-8000-00000000000${n}`, workspace_id: SITE_A, created_at: iso(now), display_name: name, user_identity_key: null,
+    email_address: email, phone_number: null, full_name: name, acs_user_ids: [], errors: [], warnings: [], role, remote_unlock_enabled: remote,
+  })
+  const cloudKey = (n, u, name, doors, extra) => ({
+    access_method_id: `0190f200-0000-7000-8000-00000000000${n}`, access_grant_id: `0190f300-0000-7000-8000-00000000000${n}`, user_identity_id: u.user_identity_id, workspace_id: SITE_A,
+    name, acs_entrance_ids: doors, acs_system_ids: [SITE_A], whole_acs_system_ids: [], starts_at: iso(now - 86400000), ends_at: null, time_zone: 'Europe/Berlin',
+    starts_at_local: '2026-11-22T09:00:00+01:00', ends_at_local: null, state: 'active', created_at: iso(now - 86400000), revoked_at: null, ...extra,
+  })
+  const fran = user(1, 'Fran Desk', 'fran@example.test', 'front_desk')
+  const maya = user(2, 'Maya Member', 'maya@example.test', 'member')
+  const d = (i) => `0190b000-0000-7000-8000-00000000000${i}`
+  state.role = role
+  state.sites = [site(SITE_A, 'HQ', 'Europe/Berlin'), site(SITE_B, 'Warehouse', 'America/New_York')]
+  state.people = [
+    { user_identity: fran, acs_system_ids: [SITE_A, SITE_B], cloud_keys: [cloudKey(1, fran, 'Desk key', [d(1), d(2), d(3)]), cloudKey(2, fran, 'Warehouse', [d(4), d(5)], { acs_system_ids: [SITE_B], time_zone: 'America/New_York' })], active_client_session_count: 1, state: 'active' },
+    { user_identity: maya, acs_system_ids: [SITE_A], cloud_keys: [cloudKey(3, maya, 'Phone', [d(1)], { state: 'scheduled', starts_at: iso(now + 86400000), ends_at: iso(now + 2 * 86400000), starts_at_local: '2026-11-24T00:00:00+01:00', ends_at_local: '2026-11-25T00:00:00+01:00' })], active_client_session_count: 0, state: 'scheduled' },
+  ]
+  state.sessions = { [maya.user_identity_id]: [{ client_session_id: '0190f400-0000-7000-8000-000000000001', workspace_id: SITE_A, created_at: iso(now - 3600000), expires_at: iso(now + 86400000), token: 'seam_cst1_pre', user_identifier_key: null, device_count: 0, connected_account_ids: [], connect_webview_ids: [], user_identity_ids: [maya.user_identity_id], user_identity_id: maya.user_identity_id, revoked_at: null }] }
+  state.apiKeys = [{ api_key_id: '0190f500-0000-7000-8000-000000000001', workspace_id: SITE_A, name: 'Booking system', created_at: iso(now - 86400000), revoked_at: null, token_prefix: 'seam_ak1_Bk' }]
   window.__mock = state
   const err = (kind, message) => Promise.reject({ kind, message })
   let n = 0
@@ -106,6 +135,97 @@
       return { slack_webhook_set: state.slack }
     },
     ui_ready: () => null,
+    my_role: () => state.role,
+    ...adminHandlers(),
+  }
+  // The admin commands: admins change; front desk reads People (refused otherwise, as the server does).
+  function adminHandlers() {
+    const refuse = () => err('refused', 'only an admin can do that')
+    const person = (id) => state.people.find((p) => p.user_identity.user_identity_id === id)
+    const mustAdmin = (f) => (a) => (state.role === 'admin' ? f(a) : refuse())
+    let k = 10
+    return {
+      admin_people: (a) => (state.role === 'member' ? refuse() : state.people.filter((p) => (!a.role || p.user_identity.role === a.role)
+        && (!a.search || JSON.stringify([p.user_identity.display_name, p.user_identity.email_address]).toLowerCase().includes(a.search.toLowerCase())))),
+      admin_sites: () => state.sites,
+      admin_doors: () => state.doors.map(entrance),
+      admin_add_user: mustAdmin((a) => {
+        const u = user(state.people.length + 3, a.user.full_name || a.user.email_address, a.user.email_address, a.user.role || 'member')
+        const p = { user_identity: u, acs_system_ids: [], cloud_keys: [], active_client_session_count: 0, state: 'no_access' }
+        state.people.push(p)
+        return p
+      }),
+      admin_edit_user: mustAdmin((a) => {
+        const p = person(a.user)
+        Object.assign(p.user_identity, a.changes)
+        p.user_identity.display_name = a.changes.full_name || p.user_identity.display_name
+        return p
+      }),
+      admin_remove_user: mustAdmin((a) => { state.people = state.people.filter((p) => p.user_identity.user_identity_id !== a.user); return a.user }),
+      admin_set_remote_unlock: mustAdmin((a) => {
+        const p = person(a.user)
+        p.user_identity.remote_unlock_enabled = a.enabled
+        p.state = a.enabled ? (p.cloud_keys.some((c) => c.state === 'active') ? 'active' : 'scheduled') : 'remote_unlock_off'
+        return p
+      }),
+      admin_add_cloud_key: mustAdmin((a) => {
+        const p = person(a.request.user)
+        if (a.request.ends_at && a.request.starts_at && a.request.ends_at <= a.request.starts_at) return err('invalid_input', 'ends_at must be after starts_at')
+        k += 1
+        const c = cloudKey(k % 10, p.user_identity, a.request.name, a.request.entries, {
+          access_method_id: `0190f200-0000-7000-8000-0000000000${k}`, whole_acs_system_ids: a.request.sites,
+          state: a.request.starts_at ? 'scheduled' : 'active', starts_at_local: a.request.starts_at ? `${a.request.starts_at}:00+01:00` : '2026-11-23T15:00:00+01:00',
+          ends_at: a.request.ends_at ? iso(now + 2 * 86400000) : null, ends_at_local: a.request.ends_at ? `${a.request.ends_at}:00+01:00` : null,
+        })
+        p.cloud_keys.push(c)
+        return c
+      }),
+      admin_revoke_cloud_key: mustAdmin((a) => {
+        for (const p of state.people) for (const c of p.cloud_keys) if (c.access_method_id === a.id) { c.state = 'revoked'; c.revoked_at = iso(Date.now()); return c }
+        return err('not_found', 'cloud key not found')
+      }),
+      admin_issue_sign_in: mustAdmin((a) => {
+        const p = person(a.user)
+        const token = `seam_cst1_issued${String(++k)}secretsecretsecret`
+        const cs = { client_session_id: `0190f400-0000-7000-8000-0000000000${k}`, workspace_id: SITE_A, created_at: iso(Date.now()), expires_at: iso(now + 30 * 86400000), token, user_identifier_key: null, device_count: 0, connected_account_ids: [], connect_webview_ids: [], user_identity_ids: [a.user], user_identity_id: a.user, revoked_at: null }
+        ;(state.sessions[a.user] ||= []).push({ ...cs, token: token.slice(0, 12) })
+        return { client_session: cs, user: p.user_identity, code: `ajar:signin?server=http%3A%2F%2F127.0.0.1%3A8080&token=${token}`, qr_svg: svg, qr_png: [] }
+      }),
+      admin_sessions: mustAdmin((a) => state.sessions[a.user] || []),
+      admin_revoke_session: mustAdmin((a) => { for (const l of Object.values(state.sessions)) for (const s of l) if (s.client_session_id === a.id) s.revoked_at = iso(Date.now()); return null }),
+      admin_add_site: mustAdmin((a) => {
+        if (!/^[A-Za-z_]+\/[A-Za-z_]+$/.test(a.timeZone)) return err('invalid_input', `time_zone: ${a.timeZone} is not an IANA time zone`)
+        const s = site(`0190a000-0000-7000-8000-0000000000${++k}`, a.name, a.timeZone)
+        state.sites.push(s)
+        return s
+      }),
+      admin_edit_site: mustAdmin((a) => {
+        const s = state.sites.find((x) => x.acs_system_id === a.site)
+        if (a.name) s.name = a.name
+        if (a.timeZone) s.location.time_zone = a.timeZone
+        return s
+      }),
+      admin_add_door: mustAdmin((a) => {
+        const s = state.sites.find((x) => x.acs_system_id === a.door.site)
+        const nd = door(0, a.door.name, s.acs_system_id, s.name, { acs_entrance_id: `0190b000-0000-7000-8000-0000000000${++k}`, access_method_id: null, time_zone: s.location.time_zone })
+        state.doors.push(nd)
+        return entrance(nd)
+      }),
+      admin_edit_door: mustAdmin((a) => {
+        const x = state.doors.find((y) => y.acs_entrance_id === a.door)
+        x.name = a.changes.name ?? x.name
+        x.is_in_lockdown = a.changes.is_in_lockdown ?? x.is_in_lockdown
+        state.doorChanges = a.changes
+        return entrance(x)
+      }),
+      admin_api_keys: mustAdmin(() => state.apiKeys),
+      admin_create_api_key: mustAdmin((a) => {
+        const key = { api_key_id: `0190f500-0000-7000-8000-0000000000${++k}`, workspace_id: SITE_A, name: a.name, created_at: iso(Date.now()), revoked_at: null, token_prefix: 'seam_ak1_Nw' }
+        state.apiKeys.push(key)
+        return { ...key, token: `seam_ak1_Nw${k}topsecretapikeyvalue` }
+      }),
+      admin_revoke_api_key: mustAdmin((a) => { const key = state.apiKeys.find((x) => x.api_key_id === a.id); key.revoked_at = iso(Date.now()); return key }),
+    }
   }
   window.__TAURI__ = {
     core: {
