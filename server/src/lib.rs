@@ -42,6 +42,8 @@ pub struct Config {
     pub agent_command_lifetime_ms: u32,
     /// How long an unlock waits for the agent's signed ack.
     pub agent_ack_timeout_ms: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see `api::client_ip`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Config {
@@ -58,6 +60,7 @@ impl Default for Config {
             guest_unlock_burst: 10,
             guest_unlocks_per_minute: 30,
             agent_command_lifetime_ms: 5000,
+            trusted_proxies: Vec::new(),
             agent_ack_timeout_ms: 3000,
         }
     }
@@ -70,6 +73,7 @@ pub struct RuntimeConfig {
     pub default_pulse_ms: u32,
     pub max_body_bytes: usize,
     pub guest_link_max_days: u32,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl AppState {
@@ -260,6 +264,7 @@ pub async fn start(config: Config, clock: Arc<dyn clock::Clock>) -> Result<Start
             default_pulse_ms: config.default_pulse_ms,
             max_body_bytes: config.max_body_bytes,
             guest_link_max_days: config.guest_link_max_days,
+            trusted_proxies: config.trusted_proxies.clone(),
         },
     });
     if let Some(d) = demo {

@@ -53,6 +53,11 @@ struct Cli {
     /// How long an unlock at a door-agent site waits for the agent's signed ack.
     #[arg(long, env = "AJAR_AGENT_ACK_TIMEOUT_MS", default_value_t = 3000)]
     agent_ack_timeout_ms: u32,
+    /// A reverse proxy or load balancer (address or CIDR, repeatable or comma-separated) whose
+    /// X-Forwarded-For names the client; per-address limits then apply to that client, not to
+    /// the proxy. Requests from any other peer are keyed on the peer address, whatever they send.
+    #[arg(long = "trusted-proxy", env = "AJAR_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    trusted_proxies: Vec<ipnet::IpNet>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -192,6 +197,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// `10.0.0.5` or `10.0.0.0/8` (a bare address is a single-host network).
+fn parse_proxy(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{s}` is not an IP address or CIDR network"))
+}
+
 fn serve(cli: Cli) -> Result<(), String> {
     let config = Config {
         listen: cli.listen,
@@ -206,6 +219,7 @@ fn serve(cli: Cli) -> Result<(), String> {
         guest_unlock_burst: cli.guest_unlock_burst,
         guest_unlocks_per_minute: cli.guest_unlocks_per_minute,
         agent_ack_timeout_ms: cli.agent_ack_timeout_ms.clamp(100, 10_000),
+        trusted_proxies: cli.trusted_proxies,
         ..Config::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

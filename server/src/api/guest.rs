@@ -212,6 +212,11 @@ pub fn plausible(token: &str) -> bool {
 }
 
 /// One answer for every unknown token, so nothing can be learned from it.
+/// The address per-address limits count against (the client behind a trusted proxy).
+fn who(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    super::client_ip::client_ip(peer.ip(), headers, &app.config.trusted_proxies)
+}
+
 fn unknown(app: &AppState, ip: IpAddr) -> ApiError {
     if !app.limits.unknown_token.allow(&ip) {
         return ApiError::new(
@@ -271,7 +276,8 @@ async fn view(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    answer(view_inner(app, peer.ip(), headers, body).await)
+    let ip = who(&app, peer, &headers);
+    answer(view_inner(app, ip, headers, body).await)
 }
 
 async fn view_inner(
@@ -354,7 +360,7 @@ async fn unlock_entrance(
             let entrance = req
                 .acs_entrance_id
                 .ok_or_else(|| ApiError::invalid_field("acs_entrance_id", "Required"))?;
-            let link = find_link(&app, peer.ip(), req.token).await?;
+            let link = find_link(&app, who(&app, peer, &headers), req.token).await?;
             guest_unlock(&app, link, entrance, &headers, "guest_link").await
         }
         .await,
@@ -371,7 +377,7 @@ async fn webhook(
     answer(
         async {
             if !plausible(&token) {
-                return Err(unknown(&app, peer.ip()));
+                return Err(unknown(&app, who(&app, peer, &headers)));
             }
             let now = app.clock.now();
             let found = app
@@ -379,7 +385,7 @@ async fn webhook(
                 .read(move |c| guest_links::by_webhook_token(c, &token, now))
                 .await?;
             let Some((link, entrance)) = found else {
-                return Err(unknown(&app, peer.ip()));
+                return Err(unknown(&app, who(&app, peer, &headers)));
             };
             guest_unlock(&app, link, entrance, &headers, "guest_link_webhook").await
         }

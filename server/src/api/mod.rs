@@ -3,6 +3,7 @@
 //! of the request, parses the query string (GET/DELETE) or JSON body (POST/PATCH), validates it
 //! against the route's parameters and calls the handler. Every failure is a Seam error envelope.
 
+pub mod client_ip;
 pub mod guest;
 pub mod handlers;
 pub mod openapi;
