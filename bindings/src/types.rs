@@ -61,6 +61,10 @@ pub struct Entry {
     pub access_method_id: Option<String>,
     pub access_starts_at: Option<String>,
     pub access_ends_at: Option<String>,
+    /// Whether the door's driver or agent is reachable (`false`: show the door as offline).
+    pub is_online: bool,
+    /// While the door is unlocked: when it relocks (RFC 3339), for a countdown.
+    pub unlocked_until: Option<String>,
 }
 
 impl From<ajar_core::Entry> for Entry {
@@ -78,6 +82,8 @@ impl From<ajar_core::Entry> for Entry {
             access_method_id: e.access_method_id.map(|m| m.to_string()),
             access_starts_at: opt_ts(e.access_starts_at),
             access_ends_at: opt_ts(e.access_ends_at),
+            is_online: e.is_online,
+            unlocked_until: opt_ts(e.unlocked_until),
         }
     }
 }

@@ -176,6 +176,19 @@ async fn unlock_outcomes_confirm_refuse_and_explain() {
         s.unlock(seeded.doors[1].clone()).await.expect("unlock"),
         UnlockOutcome::Confirmed { .. }
     ));
+    // The door list now says the door is open, and until when (for the app's countdown).
+    let list = s.entries().await.expect("entries");
+    let main = &list.entries[0];
+    assert!(main.is_online && !main.is_locked, "{main:?}");
+    let until = main
+        .unlocked_until
+        .as_deref()
+        .expect("unlocked_until while open");
+    assert!(chrono::DateTime::parse_from_rfc3339(until).expect("rfc3339") > chrono::Utc::now());
+    assert!(
+        list.entries[2].unlocked_until.is_none(),
+        "an untouched door has no countdown"
+    );
     match s.unlock("Server Room".into()).await.expect("unlock") {
         UnlockOutcome::Refused {
             code,

@@ -290,6 +290,8 @@ class EntriesAndUnlock(Base):
         self.assertTrue(main.can_unlock)
         self.assertIsNotNone(main.access_method_id)
         self.assertIsNone(main.access_ends_at)
+        self.assertTrue(main.is_online)
+        self.assertIsNone(main.unlocked_until)  # closed: no relock countdown
         self.assertFalse(by_name["Server Room"].can_unlock)
         cached = s.cached_entries()
         self.assertTrue(cached.stale)
