@@ -40,6 +40,8 @@ fun door(
     accessMethodId = if (key) "key-$id" else null,
     accessStartsAt = null,
     accessEndsAt = endsAt,
+    isOnline = true,
+    unlockedUntil = null,
 )
 
 fun fixedClock(at: String): Clock = Clock.fixed(Instant.parse(at), ZoneOffset.UTC)
