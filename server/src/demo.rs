@@ -4,7 +4,7 @@
 
 use ajar_protocol::{AccessMethodMode, Event, Role};
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
+use crate::store::db::Connection;
 use uuid::Uuid;
 
 use crate::store::entrances::NewEntrance;
@@ -73,7 +73,7 @@ fn prepare_in(c: &Connection, now: DateTime<Utc>) -> StoreResult<DemoInfo> {
     let grant = store::grants::get(c, ws.id, grant_id)?
         .ok_or_else(|| store::StoreError::Corrupt("demo grant missing".into()))?;
     let mut f = store::sql::Filter::workspace("e.workspace_id", ws.id);
-    f.raw("1", vec![]);
+    f.raw("TRUE", vec![]);
     let doors = store::entrances::list(c, &f, 100, 0)?.items;
     let time_zone = doors
         .first()

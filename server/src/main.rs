@@ -32,6 +32,10 @@ struct Cli {
         global = true
     )]
     data_dir: PathBuf,
+    /// Store data in PostgreSQL at this URL (postgres://user:password@host:port/db) instead of
+    /// SQLite in --data-dir. Several servers may share one database.
+    #[arg(long, env = "AJAR_DATABASE_URL", global = true)]
+    database: Option<String>,
     /// Base URL of guest links and pagination URLs (default: from --listen).
     #[arg(long, env = "AJAR_PUBLIC_URL")]
     public_url: Option<String>,
@@ -172,16 +176,18 @@ fn init_logging() {
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
+    let database = cli.database.clone();
+    let db = database.as_deref();
     let result = match cli.command {
         None => serve(cli),
-        Some(Command::Keys { action }) => keys(&cli.data_dir, action),
-        Some(Command::Workspaces { action }) => workspaces(&cli.data_dir, action),
-        Some(Command::Agents { action }) => agents(&cli.data_dir, action),
+        Some(Command::Keys { action }) => keys(&cli.data_dir, db, action),
+        Some(Command::Workspaces { action }) => workspaces(&cli.data_dir, db, action),
+        Some(Command::Agents { action }) => agents(&cli.data_dir, db, action),
         Some(Command::Audit {
             action: AuditCmd::Verify,
-        }) => audit_verify(&cli.data_dir),
-        Some(Command::Backup { ref dest }) => backup(&cli.data_dir, dest),
-        Some(Command::Migrate { to_version }) => migrate(&cli.data_dir, to_version),
+        }) => audit_verify(&cli.data_dir, db),
+        Some(Command::Backup { ref dest }) => backup(&cli.data_dir, db, dest),
+        Some(Command::Migrate { to_version }) => migrate(&cli.data_dir, db, to_version),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -196,6 +202,7 @@ fn serve(cli: Cli) -> Result<(), String> {
     let config = Config {
         listen: cli.listen,
         data_dir: cli.data_dir,
+        database: cli.database,
         public_url: cli.public_url,
         demo: cli.demo,
         bootstrap_api_key: std::env::var("AJAR_BOOTSTRAP_API_KEY")
@@ -232,8 +239,8 @@ fn pick_workspace(s: &store::Store, id: Option<Uuid>) -> Result<Uuid, String> {
     }
 }
 
-fn keys(data_dir: &std::path::Path, action: KeysCmd) -> Result<(), String> {
-    let s = open_store(data_dir).map_err(|e| e.to_string())?;
+fn keys(data_dir: &std::path::Path, db: Option<&str>, action: KeysCmd) -> Result<(), String> {
+    let s = open_store(data_dir, db).map_err(|e| e.to_string())?;
     let out = match action {
         KeysCmd::Create { workspace_id, name } => {
             let ws = pick_workspace(&s, workspace_id)?;
@@ -279,8 +286,8 @@ fn keys(data_dir: &std::path::Path, action: KeysCmd) -> Result<(), String> {
     out
 }
 
-fn workspaces(data_dir: &std::path::Path, action: WorkspacesCmd) -> Result<(), String> {
-    let s = open_store(data_dir).map_err(|e| e.to_string())?;
+fn workspaces(data_dir: &std::path::Path, db: Option<&str>, action: WorkspacesCmd) -> Result<(), String> {
+    let s = open_store(data_dir, db).map_err(|e| e.to_string())?;
     let out = match action {
         WorkspacesCmd::Create { name } => {
             let (ws, key) = s
@@ -308,8 +315,8 @@ fn workspaces(data_dir: &std::path::Path, action: WorkspacesCmd) -> Result<(), S
     out
 }
 
-fn agents(data_dir: &std::path::Path, action: AgentsCmd) -> Result<(), String> {
-    let s = open_store(data_dir).map_err(|e| e.to_string())?;
+fn agents(data_dir: &std::path::Path, db: Option<&str>, action: AgentsCmd) -> Result<(), String> {
+    let s = open_store(data_dir, db).map_err(|e| e.to_string())?;
     let out = match action {
         AgentsCmd::Enroll {
             acs_system_id,
@@ -387,12 +394,23 @@ fn report(v: &store::maintenance::Verdict) -> Result<(), String> {
     }
 }
 
-fn audit_verify(data_dir: &std::path::Path) -> Result<(), String> {
-    let v = store::maintenance::verify_file(&db_path(data_dir)).map_err(|e| e.to_string())?;
+fn audit_verify(data_dir: &std::path::Path, db: Option<&str>) -> Result<(), String> {
+    let v = match ajar_server::backend(data_dir, db).map_err(|e| e.to_string())? {
+        store::Backend::Postgres(url) => store::maintenance::verify_postgres(&url),
+        store::Backend::Sqlite(path) => store::maintenance::verify_file(&path),
+    }
+    .map_err(|e| e.to_string())?;
     report(&v)
 }
 
-fn backup(data_dir: &std::path::Path, dest: &std::path::Path) -> Result<(), String> {
+fn backup(
+    data_dir: &std::path::Path,
+    db: Option<&str>,
+    dest: &std::path::Path,
+) -> Result<(), String> {
+    if let store::Backend::Postgres(_) = ajar_server::backend(data_dir, db).map_err(|e| e.to_string())? {
+        return Err("on PostgreSQL, back up with PostgreSQL's own tools (pg_dump, or continuous archiving)".into());
+    }
     std::fs::create_dir_all(dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
     let target = db_path(dest);
     let v =
@@ -406,7 +424,12 @@ fn backup(data_dir: &std::path::Path, dest: &std::path::Path) -> Result<(), Stri
     Ok(())
 }
 
-fn migrate(data_dir: &std::path::Path, to: Option<i64>) -> Result<(), String> {
+fn migrate(data_dir: &std::path::Path, db: Option<&str>, to: Option<i64>) -> Result<(), String> {
+    if let store::Backend::Postgres(url) = ajar_server::backend(data_dir, db).map_err(|e| e.to_string())? {
+        let v = store::maintenance::migrate_postgres(&url, to).map_err(|e| e.to_string())?;
+        println!("schema version {v}");
+        return Ok(());
+    }
     std::fs::create_dir_all(data_dir)
         .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let v = store::maintenance::migrate_file(&db_path(data_dir), to).map_err(|e| e.to_string())?;

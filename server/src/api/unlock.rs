@@ -9,7 +9,7 @@ use ajar_protocol::{
     AcsEntrance, ActionAttempt, ActionAttemptError, ActionAttemptStatus, Event, TimeWindow,
     UnlockResult,
 };
-use rusqlite::Connection;
+use crate::store::db::Connection;
 use uuid::Uuid;
 
 use crate::agents::Delivery;

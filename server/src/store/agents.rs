@@ -4,7 +4,7 @@
 
 use ajar_protocol::agents::{Agent, AgentEnrollmentCode};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_time, time, uuid};
@@ -18,7 +18,7 @@ pub const CODE_LIFETIME: Duration = Duration::minutes(10);
 const COLS: &str =
     "id, workspace_id, acs_system_id, name, public_key, created_at, last_connected_at, revoked_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
+fn from_row(r: &Row) -> crate::store::db::Result<Agent> {
     Ok(Agent {
         agent_id: uuid(r, "id")?,
         workspace_id: uuid(r, "workspace_id")?,

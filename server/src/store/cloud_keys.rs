@@ -4,7 +4,7 @@
 use ajar_protocol::time::format_in_zone;
 use ajar_protocol::{CloudKey, CloudKeyState, TimeWindow, WindowPosition};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Row};
+use crate::store::db::{Connection, Row};
 use uuid::Uuid;
 
 use super::sql::{opt_time, time, uuid, Filter};
@@ -18,7 +18,7 @@ struct KeyRow {
     key: CloudKey,
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<KeyRow> {
+fn from_row(r: &Row) -> crate::store::db::Result<KeyRow> {
     let revoked = opt_time(r.get("revoked_at")?).or(opt_time(r.get("grant_deleted")?));
     let name: Option<String> = r.get("name")?;
     Ok(KeyRow {

@@ -9,8 +9,8 @@ use ajar_protocol::requests::*;
 use ajar_protocol::time::resolve_in_zone;
 use ajar_protocol::{AccessMethodMode, CloudKey, CloudKeyState, Person, TimeWindow};
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value as Sql;
-use rusqlite::Connection;
+use crate::store::db::Value as Sql;
+use crate::store::db::Connection;
 use serde_json::Value;
 use uuid::Uuid;
 

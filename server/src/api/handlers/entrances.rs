@@ -3,7 +3,7 @@
 
 use ajar_protocol::requests::*;
 use ajar_protocol::AcsEntrance;
-use rusqlite::types::Value as Sql;
+use crate::store::db::Value as Sql;
 use serde_json::Value;
 
 use super::{change, event, like, name_field, ok, one, paged, parse, required};

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use ajar_protocol::requests::*;
 use ajar_protocol::time::parse_ts;
 use ajar_protocol::{AccessGrant, AccessMethodMode, TimeWindow};
-use rusqlite::types::Value as Sql;
+use crate::store::db::Value as Sql;
 use serde_json::{json, Value};
 use uuid::Uuid;
 

@@ -9,8 +9,8 @@ use ajar_protocol::time::{format_ts, resolve_in_zone};
 use ajar_protocol::{GuestLink, GuestLinkState, Role, WebhookUrl};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::types::Value as Sql;
-use rusqlite::Connection;
+use crate::store::db::Value as Sql;
+use crate::store::db::Connection;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
