@@ -156,7 +156,7 @@ pub fn live_for_site(conn: &Connection, site: Uuid) -> StoreResult<Option<Agent>
 
 pub fn list(conn: &Connection, ws: Uuid, site: Option<Uuid>) -> StoreResult<Vec<Agent>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM agents WHERE workspace_id = ?1 AND (?2 IS NULL OR acs_system_id = ?2) ORDER BY seq"
+        "SELECT {COLS} FROM agents WHERE workspace_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR acs_system_id = ?2) ORDER BY seq"
     ))?;
     let rows = stmt.query_map(
         params![ws.to_string(), site.map(|s| s.to_string())],

@@ -63,7 +63,7 @@ pub fn state(k: &CloudKey, now: DateTime<Utc>) -> CloudKeyState {
 fn complete(conn: &Connection, mut k: CloudKey, now: DateTime<Utc>) -> StoreResult<CloudKey> {
     k.acs_entrance_ids = super::grants::entrance_ids(conn, k.access_grant_id)?;
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT s.id, s.time_zone FROM access_grant_entrances ge
+        "SELECT DISTINCT s.seq, s.id, s.time_zone FROM access_grant_entrances ge
          JOIN acs_entrances e ON e.id = ge.acs_entrance_id AND e.deleted_at IS NULL
          JOIN acs_systems s ON s.id = e.acs_system_id
          WHERE ge.access_grant_id = ?1 ORDER BY s.seq",

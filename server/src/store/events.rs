@@ -159,10 +159,16 @@ pub fn append(conn: &Connection, e: &Event) -> StoreResult<()> {
 
 /// Whether the `events` table has the chain columns (the migration adding them has run).
 fn has_chain_columns(conn: &Connection) -> StoreResult<bool> {
-    let n: i64 = conn.query_row("SELECT count(*) FROM pragma_table_info('events') WHERE name IN ('prev_hash', 'hash')",
-        (),
-        |r| r.get(0),
-    )?;
+    let sql = match conn.dialect() {
+        Dialect::Sqlite => {
+            "SELECT count(*) FROM pragma_table_info('events') WHERE name IN ('prev_hash', 'hash')"
+        }
+        Dialect::Postgres => {
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()
+             AND table_name = 'events' AND column_name IN ('prev_hash', 'hash')"
+        }
+    };
+    let n: i64 = conn.query_row(sql, (), |r| r.get(0))?;
     Ok(n == 2)
 }
 
