@@ -2,9 +2,9 @@
 //! doors, three people with cloud keys) and prints fresh credentials and ready-to-paste `curl`
 //! lines on every start.
 
+use crate::store::db::Connection;
 use ajar_protocol::{AccessMethodMode, Event, Role};
 use chrono::{DateTime, Utc};
-use crate::store::db::Connection;
 use uuid::Uuid;
 
 use crate::store::entrances::NewEntrance;

@@ -286,7 +286,11 @@ fn keys(data_dir: &std::path::Path, db: Option<&str>, action: KeysCmd) -> Result
     out
 }
 
-fn workspaces(data_dir: &std::path::Path, db: Option<&str>, action: WorkspacesCmd) -> Result<(), String> {
+fn workspaces(
+    data_dir: &std::path::Path,
+    db: Option<&str>,
+    action: WorkspacesCmd,
+) -> Result<(), String> {
     let s = open_store(data_dir, db).map_err(|e| e.to_string())?;
     let out = match action {
         WorkspacesCmd::Create { name } => {
@@ -408,8 +412,13 @@ fn backup(
     db: Option<&str>,
     dest: &std::path::Path,
 ) -> Result<(), String> {
-    if let store::Backend::Postgres(_) = ajar_server::backend(data_dir, db).map_err(|e| e.to_string())? {
-        return Err("on PostgreSQL, back up with PostgreSQL's own tools (pg_dump, or continuous archiving)".into());
+    if let store::Backend::Postgres(_) =
+        ajar_server::backend(data_dir, db).map_err(|e| e.to_string())?
+    {
+        return Err(
+            "on PostgreSQL, back up with PostgreSQL's own tools (pg_dump, or continuous archiving)"
+                .into(),
+        );
     }
     std::fs::create_dir_all(dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
     let target = db_path(dest);
@@ -425,7 +434,9 @@ fn backup(
 }
 
 fn migrate(data_dir: &std::path::Path, db: Option<&str>, to: Option<i64>) -> Result<(), String> {
-    if let store::Backend::Postgres(url) = ajar_server::backend(data_dir, db).map_err(|e| e.to_string())? {
+    if let store::Backend::Postgres(url) =
+        ajar_server::backend(data_dir, db).map_err(|e| e.to_string())?
+    {
         let v = store::maintenance::migrate_postgres(&url, to).map_err(|e| e.to_string())?;
         println!("schema version {v}");
         return Ok(());

@@ -298,7 +298,11 @@ async fn database_keeps_hashes_and_an_append_only_audit_trail() {
                 "TRUNCATE events",
             ] {
                 let err = db.batch_execute(sql).expect_err(sql);
-                assert!(err.to_string().contains("append-only") || format!("{err:?}").contains("append-only"), "{sql}: {err:?}");
+                assert!(
+                    err.to_string().contains("append-only")
+                        || format!("{err:?}").contains("append-only"),
+                    "{sql}: {err:?}"
+                );
             }
             let after: i64 = db
                 .query_one("SELECT COUNT(*) FROM events", &[])

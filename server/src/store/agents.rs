@@ -2,9 +2,9 @@
 //! SHA-256, valid for ten minutes and usable once; using it binds one agent public key to the
 //! code's site. A site has at most one live (unrevoked) agent.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::agents::{Agent, AgentEnrollmentCode};
 use chrono::{DateTime, Duration, Utc};
-use crate::store::db::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_time, time, uuid};

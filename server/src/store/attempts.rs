@@ -1,8 +1,8 @@
 //! Action attempts (one request to act on a door) and their idempotency keys.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{ActionAttempt, ActionAttemptError, ActionAttemptStatus, UnlockResult};
 use chrono::{DateTime, Utc};
-use crate::store::db::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_uuid, paged, uuid, Filter, Page};

@@ -1,10 +1,10 @@
 //! Cloud Key credentials (Ajar's control-center view): an access grant carrying a `cloud_key`
 //! access method, read back with its doors, sites, window, zone and state, revoked keys included.
 
+use crate::store::db::{Connection, Row};
 use ajar_protocol::time::format_in_zone;
 use ajar_protocol::{CloudKey, CloudKeyState, TimeWindow, WindowPosition};
 use chrono::{DateTime, Utc};
-use crate::store::db::{Connection, Row};
 use uuid::Uuid;
 
 use super::sql::{opt_time, time, uuid, Filter};

@@ -407,6 +407,14 @@ impl Connection {
         }
     }
 
+    /// Whether the connection is gone (a PostgreSQL server that closed it); SQLite: never.
+    pub fn is_broken(&self) -> bool {
+        match &self.kind {
+            Kind::Sqlite(_) => false,
+            Kind::Postgres(p) => p.borrow().client.as_ref().is_none_or(|c| c.is_closed()),
+        }
+    }
+
     /// The SQLite connection, for the SQLite-only maintenance paths (pragmas, backup).
     pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
         match &self.kind {
@@ -496,11 +504,8 @@ impl Connection {
                 let stmt = pg.statement(sql)?;
                 let refs: Vec<&(dyn PgToSql + Sync)> =
                     params.iter().map(|v| v as &(dyn PgToSql + Sync)).collect();
-                let cols: Arc<[String]> = stmt
-                    .columns()
-                    .iter()
-                    .map(|c| c.name().to_owned())
-                    .collect();
+                let cols: Arc<[String]> =
+                    stmt.columns().iter().map(|c| c.name().to_owned()).collect();
                 let rows = pg.client().query(&stmt, &refs)?;
                 rows.iter()
                     .take(max)
@@ -524,11 +529,7 @@ fn sqlite_rows<P: rusqlite::Params>(
     params: P,
     max: usize,
 ) -> Result<Vec<Row>> {
-    let cols: Arc<[String]> = stmt
-        .column_names()
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let cols: Arc<[String]> = stmt.column_names().into_iter().map(str::to_owned).collect();
     let n = cols.len();
     let mut rows = stmt.query(params)?;
     let mut out = Vec::new();
@@ -616,7 +617,11 @@ impl rusqlite::ToSql for Value {
 type BoxError = Box<dyn std::error::Error + Sync + Send>;
 
 impl PgToSql for Value {
-    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> std::result::Result<IsNull, BoxError> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<IsNull, BoxError> {
         match self {
             Value::Null => Ok(IsNull::Yes),
             Value::Integer(i) => match *ty {
@@ -674,7 +679,10 @@ impl<'a> postgres::types::FromSql<'a> for PgAny {
     fn accepts(ty: &Type) -> bool {
         // Text-like types arrive as UTF-8 bytes; NUMERIC and others would need their own
         // decoding, so queries cast them (e.g. `CAST(sum(x) AS BIGINT)`).
-        !matches!(*ty, Type::NUMERIC | Type::TIMESTAMP | Type::TIMESTAMPTZ | Type::UUID)
+        !matches!(
+            *ty,
+            Type::NUMERIC | Type::TIMESTAMP | Type::TIMESTAMPTZ | Type::UUID
+        )
     }
 }
 

@@ -1,9 +1,9 @@
 //! Entrances (Seam `acs_entrance`): doors, with cloud-key permission, lockdown, relock pulse and
 //! driver. Live lock state comes from the door driver, not from here.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{AcsEntrance, AjarEntranceMetadata, Notice};
 use chrono::{DateTime, Utc};
-use crate::store::db::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, paged_live, time, uuid, Filter, Page};

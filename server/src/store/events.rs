@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use ajar_protocol::Event;
 use crate::store::db::{params, Connection, OptionalExtension};
+use ajar_protocol::Event;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -180,7 +180,8 @@ pub fn backfill_chain(conn: &Connection) -> StoreResult<u64> {
         return Ok(0);
     }
     let missing: bool = conn
-        .query_row("SELECT 1 FROM events WHERE hash IS NULL LIMIT 1",
+        .query_row(
+            "SELECT 1 FROM events WHERE hash IS NULL LIMIT 1",
             (),
             |_| Ok(()),
         )
@@ -330,9 +331,7 @@ pub fn verify_chain(conn: &Connection) -> StoreResult<Result<ChainSummary, Chain
 }
 
 fn parse(body: String) -> crate::store::db::Result<Event> {
-    serde_json::from_str(&body).map_err(|e| {
-        crate::store::db::Error::conversion(e)
-    })
+    serde_json::from_str(&body).map_err(|e| crate::store::db::Error::conversion(e))
 }
 
 /// Newest first, at most `limit`.

@@ -1,9 +1,9 @@
 //! Access grants (which entrances a user may open, and when) and the access methods (cloud
 //! keys) they carry. Deleting a grant revokes its methods; rows are kept for the audit trail.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{AccessGrant, AccessMethod, AccessMethodMode, RequestedAccessMethod};
 use chrono::{DateTime, Utc};
-use crate::store::db::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_time, paged, time, uuid, Filter, Page};
@@ -20,10 +20,8 @@ struct GrantRow {
 fn from_row(r: &Row) -> crate::store::db::Result<GrantRow> {
     let name: Option<String> = r.get("name")?;
     let requested: String = r.get("requested_methods")?;
-    let requested_access_methods: Vec<RequestedAccessMethod> = serde_json::from_str(&requested)
-        .map_err(|e| {
-            crate::store::db::Error::conversion(e)
-        })?;
+    let requested_access_methods: Vec<RequestedAccessMethod> =
+        serde_json::from_str(&requested).map_err(|e| crate::store::db::Error::conversion(e))?;
     Ok(GrantRow {
         seq: r.get("seq")?,
         grant: AccessGrant {

@@ -1,9 +1,9 @@
 //! Guest links: capability URLs derived from an issuer's cloud key. Only SHA-256 hashes of the
 //! link token and of each per-entrance webhook token are stored.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{GuestLink, GuestLinkState};
 use chrono::{DateTime, Utc};
-use crate::store::db::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_time, paged, time, uuid, Filter, Page};

@@ -1,9 +1,9 @@
 //! Admin API keys: created with a fresh CSPRNG secret that is returned once; only its SHA-256
 //! hash and a short recognisable prefix are stored.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::ApiKey;
 use chrono::{DateTime, Utc};
-use crate::store::db::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_time, time, uuid};

@@ -196,7 +196,10 @@ impl Store {
         let (tx, rx) = mpsc::channel::<Job>();
         let handle = thread::Builder::new()
             .name("ajar-db-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn({
+                let backend = backend.clone();
+                move || writer_loop(conn, rx, backend)
+            })
             .map_err(|e| StoreError::Corrupt(format!("cannot start writer thread: {e}")))?;
         let checkpointer = match &backend {
             Backend::Sqlite(path) => Some(start_checkpointer(path)?),
@@ -232,7 +235,11 @@ impl Store {
     {
         let conn = {
             let mut idle = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner());
-            idle.pop()
+            let mut c = idle.pop();
+            while c.as_ref().is_some_and(Connection::is_broken) {
+                c = idle.pop();
+            }
+            c
         };
         let conn = match conn {
             Some(c) => c,
@@ -383,8 +390,19 @@ fn start_checkpointer(path: &Path) -> StoreResult<(mpsc::Sender<()>, thread::Joi
     Ok((tx, handle))
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, backend: Backend) {
     while let Ok(first) = rx.recv() {
+        if conn.is_broken() {
+            // PostgreSQL went away (restart, network): reconnect before the next batch. If that
+            // fails too, the batch's BEGIN fails and its callers are answered 503.
+            match backend.connect(false) {
+                Ok(c) => {
+                    tracing::warn!("database connection lost; reconnected");
+                    conn = c;
+                }
+                Err(e) => tracing::error!(error = %e, "database connection lost; cannot reconnect"),
+            }
+        }
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {

@@ -1,9 +1,9 @@
 //! Client sessions: tokens that act for one user identity. The secret is returned once by
 //! `create`; the database keeps its hash and a short prefix.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{ClientSession, Role};
 use chrono::{DateTime, Utc};
-use crate::store::db::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_time, time, uuid, Filter};

@@ -1,8 +1,8 @@
 //! Sites (Seam `acs_system`): a building or controller with an IANA time zone.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{AcsSystem, Location};
 use chrono::{DateTime, Utc};
-use crate::store::db::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, time, uuid, Filter};

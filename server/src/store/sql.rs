@@ -1,10 +1,10 @@
 //! Small SQL helpers shared by the resource modules: column conversions (UUIDs as text,
 //! times as milliseconds), a WHERE-clause builder, and opaque page cursors.
 
+use crate::store::db::Row;
+use crate::store::db::{ToValue, Value as SqlValue};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use crate::store::db::{ToValue, Value as SqlValue};
-use crate::store::db::Row;
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -24,19 +24,13 @@ pub fn opt_time(ms: Option<i64>) -> Option<DateTime<Utc>> {
 /// Reads a UUID stored as text.
 pub fn uuid(row: &Row, idx: &str) -> crate::store::db::Result<Uuid> {
     let s: String = row.get(idx)?;
-    Uuid::parse_str(&s).map_err(|e| {
-        crate::store::db::Error::conversion(e)
-    })
+    Uuid::parse_str(&s).map_err(|e| crate::store::db::Error::conversion(e))
 }
 
 pub fn opt_uuid(row: &Row, idx: &str) -> crate::store::db::Result<Option<Uuid>> {
     let s: Option<String> = row.get(idx)?;
-    s.map(|s| {
-        Uuid::parse_str(&s).map_err(|e| {
-            crate::store::db::Error::conversion(e)
-        })
-    })
-    .transpose()
+    s.map(|s| Uuid::parse_str(&s).map_err(|e| crate::store::db::Error::conversion(e)))
+        .transpose()
 }
 
 /// Builds `WHERE a = ? AND b IN (?, ?)` with its parameters.

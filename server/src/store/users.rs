@@ -2,9 +2,9 @@
 //! keeps the row (so the audit trail and refused unlocks can still name it) but ends its
 //! sessions, grants and cloud keys.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{Role, UserIdentity};
 use chrono::{DateTime, Utc};
-use crate::store::db::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, paged_live, time, uuid, Filter, Page};

@@ -1,7 +1,7 @@
 //! Workspaces (tenants). Every other row belongs to exactly one.
 
-use chrono::{DateTime, Utc};
 use crate::store::db::{params, Connection};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::sql::{ms, uuid};

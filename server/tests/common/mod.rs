@@ -32,7 +32,9 @@ pub fn on_postgres() -> bool {
 /// Runs a blocking PostgreSQL client call off the async threads (the sync client runs its own
 /// runtime).
 pub fn pg_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::spawn(f).join().expect("postgres helper thread")
+    std::thread::spawn(f)
+        .join()
+        .expect("postgres helper thread")
 }
 
 /// URL of the database that belongs to `dir` on the test PostgreSQL (created on first use), or
@@ -43,16 +45,20 @@ pub fn pg_database_for(dir: &Path) -> Option<String> {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     dir.hash(&mut h);
     let name = format!("ajar_t_{:016x}", h.finish());
-    let (prefix, _) = base.rsplit_once('/').expect("AJAR_TEST_POSTGRES is a URL with a database");
+    let (prefix, _) = base
+        .rsplit_once('/')
+        .expect("AJAR_TEST_POSTGRES is a URL with a database");
     let url = format!("{prefix}/{name}");
     pg_blocking(move || {
-        let mut c = postgres::Client::connect(&base, postgres::NoTls).expect("connect to AJAR_TEST_POSTGRES");
+        let mut c = postgres::Client::connect(&base, postgres::NoTls)
+            .expect("connect to AJAR_TEST_POSTGRES");
         let exists = c
             .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
             .expect("query pg_database")
             .is_some();
         if !exists {
-            c.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+            c.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
         }
     });
     Some(url)
@@ -86,7 +92,10 @@ pub fn stored_bytes(dir: &Path) -> Vec<u8> {
                 .collect();
             let mut out = Vec::new();
             for t in tables {
-                for r in c.query(&format!("SELECT t::text FROM {t} t"), &[]).expect("rows") {
+                for r in c
+                    .query(&format!("SELECT t::text FROM {t} t"), &[])
+                    .expect("rows")
+                {
                     let row: String = r.get(0);
                     out.extend_from_slice(row.as_bytes());
                     out.push(b'\n');
@@ -172,7 +181,7 @@ impl Server {
             tune(c)
         })
         .await
-            .expect("start in process");
+        .expect("start in process");
         Server {
             child: None,
             url: inner.url.clone(),

@@ -1,8 +1,8 @@
 //! `events/*`: the audit trail, newest first. Members see only events about themselves.
 
+use crate::store::db::Value as Sql;
 use ajar_protocol::requests::*;
 use ajar_protocol::time::parse_ts;
-use crate::store::db::Value as Sql;
 use serde_json::Value;
 use uuid::Uuid;
 

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use ajar_protocol::requests::*;
 use crate::store::db::Value as Sql;
+use ajar_protocol::requests::*;
 use serde_json::{json, Value};
 use uuid::Uuid;
 

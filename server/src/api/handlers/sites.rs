@@ -1,7 +1,7 @@
 //! `acs/systems/*`: sites. Members see the sites of the entrances they hold grants for.
 
-use ajar_protocol::requests::*;
 use crate::store::db::Value as Sql;
+use ajar_protocol::requests::*;
 use serde_json::Value;
 
 use super::{change, event, like, many, name_field, ok, one, parse, required};
