@@ -331,7 +331,7 @@ pub struct Connection {
 
 enum Kind {
     Sqlite(rusqlite::Connection),
-    Postgres(RefCell<PgConn>),
+    Postgres(Box<RefCell<PgConn>>),
 }
 
 impl std::fmt::Debug for Connection {
@@ -382,7 +382,7 @@ impl PgConn {
 
 impl Connection {
     pub fn from_sqlite(c: rusqlite::Connection) -> Self {
-        let _ = c.set_prepared_statement_cache_capacity(128);
+        c.set_prepared_statement_cache_capacity(128);
         Connection {
             kind: Kind::Sqlite(c),
         }
@@ -393,10 +393,10 @@ impl Connection {
     pub fn connect_postgres(url: &str) -> Result<Self> {
         let client = postgres::Client::connect(url, postgres::NoTls)?;
         Ok(Connection {
-            kind: Kind::Postgres(RefCell::new(PgConn {
+            kind: Kind::Postgres(Box::new(RefCell::new(PgConn {
                 client: Some(client),
                 cache: HashMap::new(),
-            })),
+            }))),
         })
     }
 
@@ -529,7 +529,7 @@ fn sqlite_rows<P: rusqlite::Params>(
     params: P,
     max: usize,
 ) -> Result<Vec<Row>> {
-    let cols: Arc<[String]> = stmt.column_names().into_iter().map(str::to_owned).collect();
+    let cols: Arc<[String]> = stmt.column_names().map(str::to_owned).collect();
     let n = cols.len();
     let mut rows = stmt.query(params)?;
     let mut out = Vec::new();

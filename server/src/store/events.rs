@@ -331,7 +331,7 @@ pub fn verify_chain(conn: &Connection) -> StoreResult<Result<ChainSummary, Chain
 }
 
 fn parse(body: String) -> crate::store::db::Result<Event> {
-    serde_json::from_str(&body).map_err(|e| crate::store::db::Error::conversion(e))
+    serde_json::from_str(&body).map_err(crate::store::db::Error::conversion)
 }
 
 /// Newest first, at most `limit`.

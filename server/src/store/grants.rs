@@ -21,7 +21,7 @@ fn from_row(r: &Row) -> crate::store::db::Result<GrantRow> {
     let name: Option<String> = r.get("name")?;
     let requested: String = r.get("requested_methods")?;
     let requested_access_methods: Vec<RequestedAccessMethod> =
-        serde_json::from_str(&requested).map_err(|e| crate::store::db::Error::conversion(e))?;
+        serde_json::from_str(&requested).map_err(crate::store::db::Error::conversion)?;
     Ok(GrantRow {
         seq: r.get("seq")?,
         grant: AccessGrant {

@@ -24,12 +24,12 @@ pub fn opt_time(ms: Option<i64>) -> Option<DateTime<Utc>> {
 /// Reads a UUID stored as text.
 pub fn uuid(row: &Row, idx: &str) -> crate::store::db::Result<Uuid> {
     let s: String = row.get(idx)?;
-    Uuid::parse_str(&s).map_err(|e| crate::store::db::Error::conversion(e))
+    Uuid::parse_str(&s).map_err(crate::store::db::Error::conversion)
 }
 
 pub fn opt_uuid(row: &Row, idx: &str) -> crate::store::db::Result<Option<Uuid>> {
     let s: Option<String> = row.get(idx)?;
-    s.map(|s| Uuid::parse_str(&s).map_err(|e| crate::store::db::Error::conversion(e)))
+    s.map(|s| Uuid::parse_str(&s).map_err(crate::store::db::Error::conversion))
         .transpose()
 }
 
