@@ -86,6 +86,19 @@ enum Command {
     /// Copy the database to DEST (a new directory) while the server may be running, with
     /// SQLite's online backup API; the copy is verified. Restore by pointing --data-dir at it.
     Backup { dest: PathBuf },
+    /// Write one workspace (every row, events with their hash chain) as a JSON document, to move
+    /// it to another database with `import` (e.g. SQLite → PostgreSQL or back).
+    Export {
+        /// Workspace to export (default: the only workspace).
+        #[arg(long)]
+        workspace_id: Option<Uuid>,
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Read a document written by `export` into this database, in one transaction, checking the
+    /// event chain; the workspace must not exist here yet.
+    Import { file: PathBuf },
     /// Bring the database schema up to date (the server also does this when it starts).
     Migrate {
         /// Stop at this schema version (for upgrade tests); default: the newest.
@@ -188,6 +201,11 @@ fn main() -> ExitCode {
         }) => audit_verify(&cli.data_dir, db),
         Some(Command::Backup { ref dest }) => backup(&cli.data_dir, db, dest),
         Some(Command::Migrate { to_version }) => migrate(&cli.data_dir, db, to_version),
+        Some(Command::Export {
+            workspace_id,
+            ref out,
+        }) => export(&cli.data_dir, db, workspace_id, out.as_deref()),
+        Some(Command::Import { ref file }) => import(&cli.data_dir, db, file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -445,5 +463,55 @@ fn migrate(data_dir: &std::path::Path, db: Option<&str>, to: Option<i64>) -> Res
         .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let v = store::maintenance::migrate_file(&db_path(data_dir), to).map_err(|e| e.to_string())?;
     println!("schema version {v}");
+    Ok(())
+}
+
+fn export(
+    data_dir: &std::path::Path,
+    db: Option<&str>,
+    workspace_id: Option<Uuid>,
+    out: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let s = open_store(data_dir, db).map_err(|e| e.to_string())?;
+    let result = (|| {
+        let ws = pick_workspace(&s, workspace_id)?;
+        let doc = s
+            .read_blocking(move |c| store::transfer::export(c, ws))
+            .map_err(|e| e.to_string())?;
+        let text = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
+        match out {
+            Some(path) => std::fs::write(path, text + "\n")
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            None => println!("{text}"),
+        }
+        eprintln!("exported workspace {ws}");
+        Ok(())
+    })();
+    s.close();
+    result
+}
+
+fn import(
+    data_dir: &std::path::Path,
+    db: Option<&str>,
+    file: &std::path::Path,
+) -> Result<(), String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
+    let s = open_store(data_dir, db).map_err(|e| e.to_string())?;
+    let result = s
+        .write_blocking(move |c| store::transfer::import(c, &doc))
+        .map_err(|e| match e {
+            store::StoreError::Domain(api) => api.message.clone(),
+            e => e.to_string(),
+        });
+    s.close();
+    let done = result?;
+    println!(
+        "imported workspace {}: {} rows and {} events (hash chain checked)",
+        done.workspace_id, done.rows, done.events
+    );
     Ok(())
 }

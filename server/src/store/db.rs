@@ -261,6 +261,16 @@ pub struct Row {
 }
 
 impl Row {
+    /// Column names, in order.
+    pub fn columns(&self) -> &[String] {
+        &self.cols
+    }
+
+    /// Column values, in order.
+    pub fn values(&self) -> &[Value] {
+        &self.vals
+    }
+
     pub fn get<I: RowIndex, T: FromValue>(&self, idx: I) -> Result<T> {
         let i = idx.index(&self.cols)?;
         T::from_value(&self.vals[i]).map_err(|e| match e {

@@ -157,6 +157,42 @@ pub fn append(conn: &Connection, e: &Event) -> StoreResult<()> {
     Ok(())
 }
 
+/// Writes an event moved from another database (`ajar-server import`) with the chain values it
+/// had there, after checking that it continues its workspace's chain here: `prev_hash` must be
+/// the current head and `hash` must match the row. So an imported trail verifies exactly as
+/// the original did, and a tampered export is refused.
+pub fn import(conn: &Connection, row: &EventRow, prev_hash: &str, hash: &str) -> StoreResult<()> {
+    let head = chain_head(conn, &row.workspace_id)?;
+    if prev_hash != head || row.chain_hash(prev_hash) != hash {
+        return Err(StoreError::Corrupt(format!(
+            "event {} does not continue its workspace's hash chain; nothing was imported",
+            row.id
+        )));
+    }
+    conn.prepare_cached(
+        "INSERT INTO events (id, workspace_id, event_type, occurred_at, user_identity_id, acs_entrance_id, acs_system_id,
+            access_grant_id, access_method_id, action_attempt_id, guest_link_id, body, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        row.id,
+        row.workspace_id,
+        row.event_type,
+        row.occurred_at,
+        row.user_identity_id,
+        row.acs_entrance_id,
+        row.acs_system_id,
+        row.access_grant_id,
+        row.access_method_id,
+        row.action_attempt_id,
+        row.guest_link_id,
+        row.body,
+        prev_hash,
+        hash
+    ])?;
+    Ok(())
+}
+
 /// Whether the `events` table has the chain columns (the migration adding them has run).
 fn has_chain_columns(conn: &Connection) -> StoreResult<bool> {
     let sql = match conn.dialect() {

@@ -29,6 +29,7 @@ pub mod schema;
 pub mod sessions;
 pub mod sites;
 pub mod sql;
+pub mod transfer;
 pub mod users;
 pub mod workspaces;
 
