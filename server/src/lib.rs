@@ -274,12 +274,25 @@ pub async fn start(config: Config, clock: Arc<dyn clock::Clock>) -> Result<Start
         i64::from(config.agent_command_lifetime_ms),
         std::time::Duration::from_millis(u64::from(config.agent_ack_timeout_ms)),
     );
+    let hub = Arc::new(hub);
+    if store.dialect() == store::Dialect::Postgres {
+        // Several instances may share the database: commands for an agent connected to another
+        // instance go through it (LISTEN/NOTIFY).
+        let url = config.database.clone().unwrap_or_default();
+        let (h, rt) = (hub.clone(), tokio::runtime::Handle::current());
+        let cluster =
+            tokio::task::spawn_blocking(move || agents::cluster::Cluster::start(&url, h, rt))
+                .await
+                .map_err(|e| StartError::Config(e.to_string()))?
+                .map_err(StartError::Config)?;
+        hub.set_cluster(cluster);
+    }
     let state = Arc::new(AppState {
         store: store.clone(),
         clock,
         limits: api::guest::Limits::new(config.guest_unlock_burst, config.guest_unlocks_per_minute),
         driver: Arc::new(SimulatedDriver::default()),
-        agents: Arc::new(hub),
+        agents: hub,
         openapi: api::openapi::document(&public_url).to_string(),
         config: RuntimeConfig {
             public_url: public_url.clone(),
