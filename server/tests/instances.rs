@@ -1,7 +1,8 @@
 //! Several `ajar-server` processes on one PostgreSQL database (runs only with
 //! `AJAR_TEST_POSTGRES`): unlocks and guest-link unlocks spread over two instances give the same
 //! answers as one — one attempt per idempotency key, `max_unlock_count` never exceeded, both
-//! instances list the same events, and the events hash chain verifies.
+//! instances list the same events, and the events hash chain verifies; and with one instance
+//! killed mid-load, clients retrying on the other lose no acknowledged unlock and double none.
 
 mod common;
 
@@ -161,6 +162,108 @@ async fn two_instances_on_one_database_answer_as_one() {
     assert_eq!(attempts.len(), 46, "no attempt unlocked twice");
 
     // The hash chain, written by two instances in turn, verifies.
+    let out = a.cli(&["audit", "verify"]);
+    assert!(out.contains("event chain: ok"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_killed_mid_load_loses_no_acknowledged_unlock() {
+    if !on_postgres() {
+        eprintln!("needs AJAR_TEST_POSTGRES (several instances share a PostgreSQL database)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let a = Server::start_in(dir.path(), FAST_GUESTS);
+    let mut b = Server::start_in(dir.path(), FAST_GUESTS);
+    let k = a.key.clone();
+    let fx = Fixture::create(&a, &k).await;
+    let tok = fx.member_token(&a, &k).await;
+    let (url_a, url_b) = (a.url.clone(), b.url.clone());
+
+    // 80 taps, each with its own Idempotency-Key, half sent to B first; a tap whose answer does
+    // not arrive is retried on A with the same key (what the client core does).
+    let http = reqwest::Client::new();
+    let tasks: Vec<_> = (0..80)
+        .map(|i| {
+            let (http, tok, m, d) = (
+                http.clone(),
+                tok.clone(),
+                fx.method.clone(),
+                fx.doors[i % 2].clone(),
+            );
+            let first = if i % 2 == 0 {
+                url_a.clone()
+            } else {
+                url_b.clone()
+            };
+            let survivor = url_a.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(3 * i as u64)).await;
+                let key = format!("tap-{i}");
+                for (n, url) in std::iter::once(first)
+                    .chain(std::iter::repeat(survivor))
+                    .take(5)
+                    .enumerate()
+                {
+                    let sent = http
+                        .post(format!("{url}/access_methods/unlock_door"))
+                        .bearer_auth(&tok)
+                        .header("Idempotency-Key", &key)
+                        .json(&json!({"access_method_id": m, "acs_entrance_id": d}))
+                        .send()
+                        .await;
+                    if let Ok(r) = sent {
+                        if r.status() == 200 {
+                            let v: Value = r.json().await.expect("json");
+                            return (key, v["action_attempt"].clone(), n);
+                        }
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                panic!("tap {key} never acknowledged");
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+    b.kill9();
+    let mut acked = Vec::new();
+    for t in tasks {
+        acked.push(t.await.expect("task"));
+    }
+    let retried = acked.iter().filter(|(_, _, n)| *n > 0).count();
+    eprintln!("{retried} of 80 taps were retried on the surviving instance");
+
+    let ids: BTreeSet<String> = acked
+        .iter()
+        .map(|(_, at, _)| {
+            assert_eq!(at["status"], "success", "{at}");
+            s(&at["action_attempt_id"])
+        })
+        .collect();
+    assert_eq!(
+        ids.len(),
+        80,
+        "one attempt per key, none doubled by a retry"
+    );
+    let ev = a
+        .ok(
+            "/events/list",
+            &k,
+            json!({"event_type": "lock.unlocked", "limit": 1000}),
+        )
+        .await;
+    let unlocked: Vec<String> = ev["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| s(&e["action_attempt_id"]))
+        .collect();
+    let stored: BTreeSet<String> = unlocked.iter().cloned().collect();
+    assert_eq!(unlocked.len(), stored.len(), "no attempt unlocked twice");
+    assert_eq!(
+        stored, ids,
+        "every acknowledged unlock is stored, and nothing else"
+    );
     let out = a.cli(&["audit", "verify"]);
     assert!(out.contains("event chain: ok"), "{out}");
 }

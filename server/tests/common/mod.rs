@@ -285,6 +285,14 @@ impl Server {
         false
     }
 
+    /// Kills the server with SIGKILL (no clean shutdown) and waits for it.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
     /// Runs `ajar-server <args>` against this server's data directory.
     pub fn cli(&self, args: &[&str]) -> String {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ajar-server"));
