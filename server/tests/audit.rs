@@ -240,7 +240,8 @@ fn migration_chains_events_written_before_the_chain_existed() {
     // A database at the version before the chain, with history written by older code.
     let (ok, out) = cli(
         dir.path(),
-        &["migrate", "--to-version", &(latest - 1).to_string()],
+        // Version 5 added the chain (later migrations are appended after it).
+        &["migrate", "--to-version", "4"],
     );
     assert!(ok, "{out}");
     let conn = db(dir.path());

@@ -267,3 +267,54 @@ async fn an_instance_killed_mid_load_loses_no_acknowledged_unlock() {
     let out = a.cli(&["audit", "verify"]);
     assert!(out.contains("event chain: ok"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_links_unlock_rate_limit_is_shared_by_the_instances() {
+    if !on_postgres() {
+        eprintln!("needs AJAR_TEST_POSTGRES (several instances share a PostgreSQL database)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    // Burst 4, then 1 per minute, on each instance: together they must still allow 4.
+    let limits = [
+        "--guest-unlock-burst",
+        "4",
+        "--guest-unlocks-per-minute",
+        "1",
+    ];
+    let a = Arc::new(Server::start_in(dir.path(), &limits));
+    let b = Arc::new(Server::start_in(dir.path(), &limits));
+    let both = [a.clone(), b.clone()];
+    let k = a.key.clone();
+    let fx = Fixture::create(&a, &k).await;
+    let ends = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let link = a
+        .ok(
+            "/guest_links/create",
+            &k,
+            json!({"user_identity_id": fx.user, "acs_entrance_ids": [fx.doors[0]], "description": "limited", "ends_at": ends}),
+        )
+        .await["guest_link"]
+        .clone();
+    let gtok = s(&link["url"])
+        .split_once("/g#")
+        .expect("fragment")
+        .1
+        .to_owned();
+    let mut ok = 0;
+    let mut limited = 0;
+    for i in 0..12 {
+        let v = guest_unlock(&both[i % 2], &gtok, &fx.doors[0], &format!("r{i}")).await;
+        if v["action_attempt"]["status"] == "success" {
+            ok += 1;
+        } else {
+            assert_eq!(v["error"]["type"], "rate_limited", "{v}");
+            limited += 1;
+        }
+    }
+    assert_eq!(
+        (ok, limited),
+        (4, 8),
+        "one budget for the link across both instances"
+    );
+}

@@ -263,6 +263,14 @@ CREATE TABLE agent_enrollment_codes (
 ALTER TABLE events ADD COLUMN prev_hash TEXT;
 ALTER TABLE events ADD COLUMN hash TEXT;
 "#,
+    // Rate limits that must hold across server instances (issue 10): GCRA state (theoretical
+    // arrival time, ms) per key, updated in the writer's transaction.
+    r#"
+CREATE TABLE rate_limits (
+    key TEXT PRIMARY KEY,
+    tat INTEGER NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -35,6 +35,9 @@ pub const TABLES: &[&str] = &[
     "events",
 ];
 
+/// Tables of transient state that belong to no workspace and do not move.
+const TRANSIENT: &[&str] = &["rate_limits"];
+
 /// The columns an event row may carry in an export.
 const EVENT_COLUMNS: &[&str] = &[
     "seq",
@@ -80,7 +83,10 @@ fn check_tables(conn: &Connection) -> StoreResult<()> {
         .prepare(sql)?
         .query_map((), |r| r.get("name"))?
         .collect::<Result<_, _>>()?;
-    if let Some(unknown) = names.iter().find(|n| !TABLES.contains(&n.as_str())) {
+    if let Some(unknown) = names
+        .iter()
+        .find(|n| !TABLES.contains(&n.as_str()) && !TRANSIENT.contains(&n.as_str()))
+    {
         return Err(bad(format!(
             "table {unknown} is not known to export; refusing to leave it behind"
         )));
