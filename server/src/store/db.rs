@@ -52,6 +52,21 @@ fn pg_message(e: &postgres::Error) -> String {
 }
 
 impl Error {
+    /// Whether the database could not be reached (a PostgreSQL connection that closed, or a
+    /// server shutting down / restarting): nothing was written, and a retry may succeed.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Error::Postgres(e) => {
+                e.is_closed()
+                    || e.code().is_some_and(|c| {
+                        let c = c.code();
+                        c.starts_with("08") || c.starts_with("57P")
+                    })
+            }
+            _ => false,
+        }
+    }
+
     /// A stored value that does not parse as what it should be.
     pub fn conversion(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Error::Conversion(e.into())
