@@ -33,6 +33,11 @@ impl World {
         })
         .await
         .expect("server");
+        World::with(srv, sites).await
+    }
+
+    /// The fixture on an already started server.
+    async fn with(srv: TestServer, sites: usize) -> World {
         let mut w = World {
             srv,
             http: reqwest::Client::new(),
@@ -728,4 +733,106 @@ async fn door_position_events_are_audited_and_unverifiable_acks_ignored() {
     assert!(!events
         .iter()
         .any(|e| e["event_type"] == "acs_entrance.door_held_open"));
+}
+
+/// A fresh database on the PostgreSQL of `AJAR_TEST_POSTGRES`, if set.
+fn pg_test_database() -> Option<String> {
+    let base = std::env::var("AJAR_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.trim().is_empty())?;
+    let name = format!("ajar_agent_{}", uuid::Uuid::new_v4().simple());
+    let url = format!("{}/{name}", base.rsplit_once('/')?.0);
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&base, postgres::NoTls).expect("connect");
+        c.batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create database");
+    })
+    .join()
+    .expect("thread");
+    Some(url)
+}
+
+/// Two server instances on one PostgreSQL database (and one agent key, as DEPLOYMENT.md says).
+async fn instance(dir: &std::path::Path, db: &str) -> TestServer {
+    let (dir, db) = (dir.to_owned(), db.to_owned());
+    TestServer::start_with(KEY, Arc::new(SystemClock), move |c| {
+        c.agent_ack_timeout_ms = 2000;
+        c.data_dir = dir;
+        c.database = Some(db);
+    })
+    .await
+    .expect("server")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_an_unlock_accepted_by_one_instance_reaches_the_agent_on_another() {
+    let Some(db) = pg_test_database() else {
+        return; // needs AJAR_TEST_POSTGRES: several instances share a PostgreSQL database
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let w = World::with(instance(dir.path(), &db).await, 1).await;
+    let b = instance(dir.path(), &db).await;
+    let (site, door) = w.doors[0].clone();
+    let code = w.code(&site).await;
+    // The agent enrolls and connects through instance B; unlocks go to instance A.
+    let mut agent = AgentProc::enroll(&b.url, &code);
+    agent.run(&b.url);
+    let on_b = |path: &'static str, body: Value| {
+        let (http, url) = (w.http.clone(), b.url.clone());
+        async move {
+            let r = http
+                .post(format!("{url}{path}"))
+                .bearer_auth(KEY)
+                .json(&body)
+                .send()
+                .await
+                .expect("request");
+            r.json::<Value>().await.expect("json")
+        }
+    };
+    let t = Instant::now();
+    while on_b("/agents/get", json!({"agent_id": agent.agent_id})).await["agent"]["is_online"]
+        != true
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "agent never connected to B"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!w.online(&agent.agent_id).await, "A has no link of its own");
+
+    let (att, took) = w.unlock(&door).await;
+    assert_eq!(att["status"], "success", "{att}");
+    assert_eq!(att["result"]["was_confirmed_by_device"], true);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(agent.pulses(), 1, "one command, one pulse");
+    let ev = w.events(att["action_attempt_id"].as_str().unwrap()).await;
+    assert!(ev.iter().any(|e| e == "lock.unlocked"), "{ev:?}");
+
+    // Through B itself (the local path) and again through A: one pulse each, never more.
+    let v = on_b(
+        "/access_methods/unlock_door",
+        json!({"access_method_id": w.method, "acs_entrance_id": door}),
+    )
+    .await;
+    assert_eq!(v["action_attempt"]["status"], "success", "{v}");
+    let (att, _) = w.unlock(&door).await;
+    assert_eq!(att["status"], "success", "{att}");
+    settle().await;
+    assert_eq!(agent.pulses(), 3);
+
+    // The agent gone from every instance: A's unlock is refused as offline, nothing pulses.
+    let agent_id = agent.agent_id.clone();
+    drop(agent);
+    let t = Instant::now();
+    while on_b("/agents/get", json!({"agent_id": agent_id})).await["agent"]["is_online"] == true {
+        assert!(t.elapsed() < Duration::from_secs(20));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (att, took) = w.unlock(&door).await;
+    assert_eq!(att["status"], "error", "{att}");
+    assert_eq!(att["error"]["type"], "agent_offline", "{att}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
 }

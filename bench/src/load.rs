@@ -207,7 +207,7 @@ async fn client(
 
 /// Runs one phase to completion. Connections are opened before the clock starts.
 pub async fn run(
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     api_key: Arc<str>,
     bodies: Arc<Bodies>,
     phase: Phase,
@@ -217,6 +217,7 @@ pub async fn run(
     let start = Arc::new(Barrier::new(phase.clients + 1));
     let mut tasks = Vec::with_capacity(phase.clients);
     for id in 0..phase.clients {
+        let addr = addrs[id % addrs.len()];
         let conn = Conn::open(addr, &api_key).await?;
         tasks.push(tokio::spawn(client(
             id,

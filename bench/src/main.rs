@@ -76,7 +76,13 @@ struct Cli {
     /// Pin the benchmark itself to these CPUs with `taskset -a -p -c LIST` (e.g. 0).
     #[arg(long, value_name = "LIST")]
     client_cpus: Option<String>,
+    /// Start N server instances on one database and spread the clients over them (client i
+    /// talks to instance i mod N). Needs AJAR_DATABASE_URL (PostgreSQL, an empty database): the
+    /// servers inherit it.
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
     /// A label for the report's title (e.g. "tmpfs data dir").
+
     #[arg(long)]
     label: Option<String>,
     /// Instead of the unlock benchmark: legitimate guest unlocks under a flood of bad API keys
@@ -176,15 +182,24 @@ async fn bench(o: &Opts) -> Result<Report, String> {
         }
     };
     let api_key = bench_api_key();
+    let on_postgres = std::env::var("AJAR_DATABASE_URL").is_ok_and(|u| !u.trim().is_empty());
+    if o.cli.instances == 0 || (o.cli.instances > 1 && !on_postgres) {
+        return Err("--instances N > 1 needs AJAR_DATABASE_URL (a PostgreSQL database)".into());
+    }
     eprintln!("starting {}", binary.display());
-    let srv = Server::start(&Launch {
+    let launch = Launch {
         binary: &binary,
         api_key: &api_key,
         data_parent: o.cli.data_parent.as_deref(),
         cpus: o.cli.server_cpus.as_deref(),
         args: &[],
-    })
-    .await?;
+    };
+    let srv = Server::start(&launch).await?;
+    // Further instances start on the now non-empty database (the first created the key).
+    let mut others = Vec::new();
+    for _ in 1..o.cli.instances {
+        others.push(Server::start(&launch).await?);
+    }
     eprintln!(
         "server pid {} on {}, data in {}",
         srv.pid,
@@ -192,7 +207,13 @@ async fn bench(o: &Opts) -> Result<Report, String> {
         srv.data_dir.display()
     );
     let facts = machine::gather(&srv.data_dir, &binary);
-    let result = drive(o, &srv, api_key.into(), facts).await;
+    let addrs: Vec<std::net::SocketAddr> = std::iter::once(srv.addr)
+        .chain(others.iter().map(|s| s.addr))
+        .collect();
+    let result = drive(o, &srv, &addrs, on_postgres, api_key.into(), facts).await;
+    for other in others {
+        let _ = other.stop().await;
+    }
     let log = srv.log_tail();
     let stopped = srv.stop().await;
     let mut report = result.map_err(|e| format!("{e}\n{log}"))?;
@@ -207,6 +228,8 @@ async fn bench(o: &Opts) -> Result<Report, String> {
 async fn drive(
     o: &Opts,
     srv: &Server,
+    addrs: &[std::net::SocketAddr],
+    on_postgres: bool,
     api_key: Arc<str>,
     facts: machine::Facts,
 ) -> Result<Report, String> {
@@ -226,7 +249,7 @@ async fn drive(
         for (w, tag) in [(Workload::Health, "w-h"), (Workload::Unlock, "w-u")] {
             eprintln!("warm-up: {w} for {:?}", o.warmup);
             load::run(
-                srv.addr,
+                addrs,
                 api_key.clone(),
                 bodies.clone(),
                 phase(w, o.warmup, tag.into()),
@@ -241,7 +264,7 @@ async fn drive(
         for w in [Workload::Health, Workload::Unlock] {
             let tag = format!("r{n}-{}", if w == Workload::Health { "h" } else { "u" });
             let r = load::run(
-                srv.addr,
+                addrs,
                 api_key.clone(),
                 bodies.clone(),
                 phase(w, o.duration, tag),
@@ -286,6 +309,14 @@ async fn drive(
         o.cli.doors,
         pinning,
     );
+    let setup = if on_postgres {
+        format!(
+            "{setup}; database: PostgreSQL (AJAR_DATABASE_URL), {} server instance(s) on it, clients spread over them (CPU columns: the first instance only)",
+            addrs.len()
+        )
+    } else {
+        setup
+    };
     Ok(Report {
         facts,
         label: o.cli.label.clone(),

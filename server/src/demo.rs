@@ -2,9 +2,9 @@
 //! doors, three people with cloud keys) and prints fresh credentials and ready-to-paste `curl`
 //! lines on every start.
 
+use crate::store::db::Connection;
 use ajar_protocol::{AccessMethodMode, Event, Role};
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 use uuid::Uuid;
 
 use crate::store::entrances::NewEntrance;
@@ -73,7 +73,7 @@ fn prepare_in(c: &Connection, now: DateTime<Utc>) -> StoreResult<DemoInfo> {
     let grant = store::grants::get(c, ws.id, grant_id)?
         .ok_or_else(|| store::StoreError::Corrupt("demo grant missing".into()))?;
     let mut f = store::sql::Filter::workspace("e.workspace_id", ws.id);
-    f.raw("1", vec![]);
+    f.raw("TRUE", vec![]);
     let doors = store::entrances::list(c, &f, 100, 0)?.items;
     let time_zone = doors
         .first()

@@ -28,6 +28,8 @@ use crate::store::Store;
 pub struct Config {
     pub listen: String,
     pub data_dir: PathBuf,
+    /// `postgres://…` to store data in PostgreSQL; `None`: SQLite in `data_dir`.
+    pub database: Option<String>,
     pub public_url: Option<String>,
     pub demo: bool,
     pub bootstrap_api_key: Option<String>,
@@ -51,6 +53,7 @@ impl Default for Config {
         Config {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./ajar-data"),
+            database: None,
             public_url: None,
             demo: false,
             bootstrap_api_key: None,
@@ -130,13 +133,31 @@ pub enum StartError {
 /// Name of the database file inside the data directory.
 pub const DB_FILE: &str = "ajar.sqlite3";
 
-/// Opens (creating if needed) the database in `data_dir`.
-pub fn open_store(data_dir: &std::path::Path) -> Result<Store, StartError> {
+/// Where the data lives: PostgreSQL when `database` is a `postgres://` URL, else the SQLite file
+/// in `data_dir`.
+pub fn backend(
+    data_dir: &std::path::Path,
+    database: Option<&str>,
+) -> Result<store::Backend, StartError> {
+    match database.map(str::trim).filter(|d| !d.is_empty()) {
+        None => Ok(store::Backend::Sqlite(data_dir.join(DB_FILE))),
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(store::Backend::Postgres(url.to_owned()))
+        }
+        Some(_) => Err(StartError::Config(
+            "--database / AJAR_DATABASE_URL must be a postgres:// URL (SQLite, the default, lives in --data-dir)".into(),
+        )),
+    }
+}
+
+/// Opens (creating if needed) the database: PostgreSQL at `database`, or SQLite in `data_dir`.
+/// Blocking: call it off the async threads.
+pub fn open_store(data_dir: &std::path::Path, database: Option<&str>) -> Result<Store, StartError> {
     std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
         path: data_dir.to_owned(),
         source,
     })?;
-    Ok(Store::open(&data_dir.join(DB_FILE))?)
+    Ok(Store::open_backend(backend(data_dir, database)?)?)
 }
 
 /// Checks the shape Seam's SDKs require of an API key.
@@ -198,7 +219,12 @@ pub async fn start(config: Config, clock: Arc<dyn clock::Clock>) -> Result<Start
     if let Some(k) = &config.bootstrap_api_key {
         check_api_key_shape(k)?;
     }
-    let store = open_store(&config.data_dir)?;
+    let store = {
+        let (dir, db) = (config.data_dir.clone(), config.database.clone());
+        tokio::task::spawn_blocking(move || open_store(&dir, db.as_deref()))
+            .await
+            .map_err(|e| StartError::Config(format!("cannot open the database: {e}")))??
+    };
     let listener =
         TcpListener::bind(&config.listen)
             .await
@@ -252,12 +278,25 @@ pub async fn start(config: Config, clock: Arc<dyn clock::Clock>) -> Result<Start
         i64::from(config.agent_command_lifetime_ms),
         std::time::Duration::from_millis(u64::from(config.agent_ack_timeout_ms)),
     );
+    let hub = Arc::new(hub);
+    if store.dialect() == store::Dialect::Postgres {
+        // Several instances may share the database: commands for an agent connected to another
+        // instance go through it (LISTEN/NOTIFY).
+        let url = config.database.clone().unwrap_or_default();
+        let (h, rt) = (hub.clone(), tokio::runtime::Handle::current());
+        let cluster =
+            tokio::task::spawn_blocking(move || agents::cluster::Cluster::start(&url, h, rt))
+                .await
+                .map_err(|e| StartError::Config(e.to_string()))?
+                .map_err(StartError::Config)?;
+        hub.set_cluster(cluster);
+    }
     let state = Arc::new(AppState {
         store: store.clone(),
         clock,
         limits: api::guest::Limits::new(config.guest_unlock_burst, config.guest_unlocks_per_minute),
         driver: Arc::new(SimulatedDriver::default()),
-        agents: Arc::new(hub),
+        agents: hub,
         openapi: api::openapi::document(&public_url).to_string(),
         config: RuntimeConfig {
             public_url: public_url.clone(),
@@ -272,7 +311,7 @@ pub async fn start(config: Config, clock: Arc<dyn clock::Clock>) -> Result<Start
     }
     // Tests and scripts wait for this exact line.
     println!("ajar-server listening on http://{addr}");
-    tracing::info!(%addr, %public_url, data_dir = %config.data_dir.display(), "ajar-server started");
+    tracing::info!(%addr, %public_url, data_dir = %config.data_dir.display(), database = %store.describe(), "ajar-server started");
     Ok(Started {
         addr,
         public_url,

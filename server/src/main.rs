@@ -32,6 +32,10 @@ struct Cli {
         global = true
     )]
     data_dir: PathBuf,
+    /// Store data in PostgreSQL at this URL (postgres://user:password@host:port/db) instead of
+    /// SQLite in --data-dir. Several servers may share one database.
+    #[arg(long, env = "AJAR_DATABASE_URL", global = true)]
+    database: Option<String>,
     /// Base URL of guest links and pagination URLs (default: from --listen).
     #[arg(long, env = "AJAR_PUBLIC_URL")]
     public_url: Option<String>,
@@ -87,6 +91,19 @@ enum Command {
     /// Copy the database to DEST (a new directory) while the server may be running, with
     /// SQLite's online backup API; the copy is verified. Restore by pointing --data-dir at it.
     Backup { dest: PathBuf },
+    /// Write one workspace (every row, events with their hash chain) as a JSON document, to move
+    /// it to another database with `import` (e.g. SQLite → PostgreSQL or back).
+    Export {
+        /// Workspace to export (default: the only workspace).
+        #[arg(long)]
+        workspace_id: Option<Uuid>,
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Read a document written by `export` into this database, in one transaction, checking the
+    /// event chain; the workspace must not exist here yet.
+    Import { file: PathBuf },
     /// Bring the database schema up to date (the server also does this when it starts).
     Migrate {
         /// Stop at this schema version (for upgrade tests); default: the newest.
@@ -177,16 +194,23 @@ fn init_logging() {
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
+    let database = cli.database.clone();
+    let db = database.as_deref();
     let result = match cli.command {
         None => serve(cli),
-        Some(Command::Keys { action }) => keys(&cli.data_dir, action),
-        Some(Command::Workspaces { action }) => workspaces(&cli.data_dir, action),
-        Some(Command::Agents { action }) => agents(&cli.data_dir, action),
+        Some(Command::Keys { action }) => keys(&cli.data_dir, db, action),
+        Some(Command::Workspaces { action }) => workspaces(&cli.data_dir, db, action),
+        Some(Command::Agents { action }) => agents(&cli.data_dir, db, action),
         Some(Command::Audit {
             action: AuditCmd::Verify,
-        }) => audit_verify(&cli.data_dir),
-        Some(Command::Backup { ref dest }) => backup(&cli.data_dir, dest),
-        Some(Command::Migrate { to_version }) => migrate(&cli.data_dir, to_version),
+        }) => audit_verify(&cli.data_dir, db),
+        Some(Command::Backup { ref dest }) => backup(&cli.data_dir, db, dest),
+        Some(Command::Migrate { to_version }) => migrate(&cli.data_dir, db, to_version),
+        Some(Command::Export {
+            workspace_id,
+            ref out,
+        }) => export(&cli.data_dir, db, workspace_id, out.as_deref()),
+        Some(Command::Import { ref file }) => import(&cli.data_dir, db, file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -209,6 +233,7 @@ fn serve(cli: Cli) -> Result<(), String> {
     let config = Config {
         listen: cli.listen,
         data_dir: cli.data_dir,
+        database: cli.database,
         public_url: cli.public_url,
         demo: cli.demo,
         bootstrap_api_key: std::env::var("AJAR_BOOTSTRAP_API_KEY")
@@ -246,8 +271,8 @@ fn pick_workspace(s: &store::Store, id: Option<Uuid>) -> Result<Uuid, String> {
     }
 }
 
-fn keys(data_dir: &std::path::Path, action: KeysCmd) -> Result<(), String> {
-    let s = open_store(data_dir).map_err(|e| e.to_string())?;
+fn keys(data_dir: &std::path::Path, db: Option<&str>, action: KeysCmd) -> Result<(), String> {
+    let s = open_store(data_dir, db).map_err(|e| e.to_string())?;
     let out = match action {
         KeysCmd::Create { workspace_id, name } => {
             let ws = pick_workspace(&s, workspace_id)?;
@@ -293,8 +318,12 @@ fn keys(data_dir: &std::path::Path, action: KeysCmd) -> Result<(), String> {
     out
 }
 
-fn workspaces(data_dir: &std::path::Path, action: WorkspacesCmd) -> Result<(), String> {
-    let s = open_store(data_dir).map_err(|e| e.to_string())?;
+fn workspaces(
+    data_dir: &std::path::Path,
+    db: Option<&str>,
+    action: WorkspacesCmd,
+) -> Result<(), String> {
+    let s = open_store(data_dir, db).map_err(|e| e.to_string())?;
     let out = match action {
         WorkspacesCmd::Create { name } => {
             let (ws, key) = s
@@ -322,8 +351,8 @@ fn workspaces(data_dir: &std::path::Path, action: WorkspacesCmd) -> Result<(), S
     out
 }
 
-fn agents(data_dir: &std::path::Path, action: AgentsCmd) -> Result<(), String> {
-    let s = open_store(data_dir).map_err(|e| e.to_string())?;
+fn agents(data_dir: &std::path::Path, db: Option<&str>, action: AgentsCmd) -> Result<(), String> {
+    let s = open_store(data_dir, db).map_err(|e| e.to_string())?;
     let out = match action {
         AgentsCmd::Enroll {
             acs_system_id,
@@ -401,12 +430,28 @@ fn report(v: &store::maintenance::Verdict) -> Result<(), String> {
     }
 }
 
-fn audit_verify(data_dir: &std::path::Path) -> Result<(), String> {
-    let v = store::maintenance::verify_file(&db_path(data_dir)).map_err(|e| e.to_string())?;
+fn audit_verify(data_dir: &std::path::Path, db: Option<&str>) -> Result<(), String> {
+    let v = match ajar_server::backend(data_dir, db).map_err(|e| e.to_string())? {
+        store::Backend::Postgres(url) => store::maintenance::verify_postgres(&url),
+        store::Backend::Sqlite(path) => store::maintenance::verify_file(&path),
+    }
+    .map_err(|e| e.to_string())?;
     report(&v)
 }
 
-fn backup(data_dir: &std::path::Path, dest: &std::path::Path) -> Result<(), String> {
+fn backup(
+    data_dir: &std::path::Path,
+    db: Option<&str>,
+    dest: &std::path::Path,
+) -> Result<(), String> {
+    if let store::Backend::Postgres(_) =
+        ajar_server::backend(data_dir, db).map_err(|e| e.to_string())?
+    {
+        return Err(
+            "on PostgreSQL, back up with PostgreSQL's own tools (pg_dump, or continuous archiving)"
+                .into(),
+        );
+    }
     std::fs::create_dir_all(dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
     let target = db_path(dest);
     let v =
@@ -420,10 +465,67 @@ fn backup(data_dir: &std::path::Path, dest: &std::path::Path) -> Result<(), Stri
     Ok(())
 }
 
-fn migrate(data_dir: &std::path::Path, to: Option<i64>) -> Result<(), String> {
+fn migrate(data_dir: &std::path::Path, db: Option<&str>, to: Option<i64>) -> Result<(), String> {
+    if let store::Backend::Postgres(url) =
+        ajar_server::backend(data_dir, db).map_err(|e| e.to_string())?
+    {
+        let v = store::maintenance::migrate_postgres(&url, to).map_err(|e| e.to_string())?;
+        println!("schema version {v}");
+        return Ok(());
+    }
     std::fs::create_dir_all(data_dir)
         .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let v = store::maintenance::migrate_file(&db_path(data_dir), to).map_err(|e| e.to_string())?;
     println!("schema version {v}");
+    Ok(())
+}
+
+fn export(
+    data_dir: &std::path::Path,
+    db: Option<&str>,
+    workspace_id: Option<Uuid>,
+    out: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let s = open_store(data_dir, db).map_err(|e| e.to_string())?;
+    let result = (|| {
+        let ws = pick_workspace(&s, workspace_id)?;
+        let doc = s
+            .read_blocking(move |c| store::transfer::export(c, ws))
+            .map_err(|e| e.to_string())?;
+        let text = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
+        match out {
+            Some(path) => std::fs::write(path, text + "\n")
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            None => println!("{text}"),
+        }
+        eprintln!("exported workspace {ws}");
+        Ok(())
+    })();
+    s.close();
+    result
+}
+
+fn import(
+    data_dir: &std::path::Path,
+    db: Option<&str>,
+    file: &std::path::Path,
+) -> Result<(), String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
+    let s = open_store(data_dir, db).map_err(|e| e.to_string())?;
+    let result = s
+        .write_blocking(move |c| store::transfer::import(c, &doc))
+        .map_err(|e| match e {
+            store::StoreError::Domain(api) => api.message.clone(),
+            e => e.to_string(),
+        });
+    s.close();
+    let done = result?;
+    println!(
+        "imported workspace {}: {} rows and {} events (hash chain checked)",
+        done.workspace_id, done.rows, done.events
+    );
     Ok(())
 }

@@ -108,7 +108,7 @@ async fn enrollment_codes_are_single_use_and_expire_and_the_cli_manages_agents()
         (409, Some("agent_already_enrolled"))
     );
     // The database keeps only the code's hash.
-    let db = std::fs::read(srv.data_dir.join("ajar.sqlite3")).unwrap();
+    let db = stored_bytes(&srv.data_dir);
     assert!(!db.windows(code.len()).any(|w| w == code.as_bytes()));
 
     // CLI: a code, the list, a revoke.

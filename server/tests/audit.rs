@@ -11,7 +11,9 @@ use serde_json::json;
 
 /// Runs `ajar-server <args> --data-dir dir`; returns (success, stdout).
 fn cli(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ajar-server"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ajar-server"));
+    with_database(&mut cmd, dir);
+    let out = cmd
         .args(args)
         .arg("--data-dir")
         .arg(dir)
@@ -44,6 +46,10 @@ fn db(dir: &Path) -> rusqlite::Connection {
 
 #[tokio::test]
 async fn verify_passes_then_names_the_first_tampered_row() {
+    if on_postgres() {
+        eprintln!("a test of SQLite files: skipped on PostgreSQL");
+        return;
+    }
     let dir = tempfile::tempdir().expect("tmp");
     let mut srv = Server::start_in(dir.path(), &[]);
     some_history(&srv).await;
@@ -109,6 +115,10 @@ async fn verify_passes_then_names_the_first_tampered_row() {
 
 #[tokio::test]
 async fn verify_catches_a_removed_row() {
+    if on_postgres() {
+        eprintln!("a test of SQLite files: skipped on PostgreSQL");
+        return;
+    }
     let dir = tempfile::tempdir().expect("tmp");
     let mut srv = Server::start_in(dir.path(), &[]);
     some_history(&srv).await;
@@ -136,6 +146,10 @@ async fn verify_catches_a_removed_row() {
 
 #[tokio::test]
 async fn backup_while_serving_writes_restores_and_verifies() {
+    if on_postgres() {
+        eprintln!("a test of SQLite files: skipped on PostgreSQL");
+        return;
+    }
     let dir = tempfile::tempdir().expect("tmp");
     let mut srv = Server::start_in(dir.path(), &[]);
     let (fx, tok) = some_history(&srv).await;
@@ -217,12 +231,17 @@ async fn backup_while_serving_writes_restores_and_verifies() {
 
 #[test]
 fn migration_chains_events_written_before_the_chain_existed() {
+    if on_postgres() {
+        eprintln!("a test of SQLite files: skipped on PostgreSQL");
+        return;
+    }
     let dir = tempfile::tempdir().expect("tmp");
     let latest: i64 = ajar_server::store::schema::latest_version();
     // A database at the version before the chain, with history written by older code.
     let (ok, out) = cli(
         dir.path(),
-        &["migrate", "--to-version", &(latest - 1).to_string()],
+        // Version 5 added the chain (later migrations are appended after it).
+        &["migrate", "--to-version", "4"],
     );
     assert!(ok, "{out}");
     let conn = db(dir.path());
@@ -267,4 +286,91 @@ fn migration_chains_events_written_before_the_chain_existed() {
     assert!(db(dir.path())
         .execute("UPDATE events SET event_type = 'x' WHERE seq = 1", [])
         .is_err());
+}
+
+#[tokio::test]
+async fn on_postgres_migrate_and_verify_name_a_tampered_row() {
+    let Some(_) = pg_base() else {
+        return; // the SQLite side is covered by the tests above
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut srv = Server::start_in(dir.path(), &[]);
+    some_history(&srv).await;
+    assert!(srv.stop());
+
+    let (ok, out) = cli(dir.path(), &["migrate"]);
+    assert!(ok && out.contains("schema version"), "{out}");
+    let (ok, out) = cli(dir.path(), &["audit", "verify"]);
+    assert!(ok && out.contains("event chain: ok"), "{out}");
+    let (ok, out) = cli(dir.path(), &["backup", "/nonexistent-ajar-backup"]);
+    assert!(!ok && out.contains("pg_dump"), "{out}");
+
+    // The table owner lifts the append-only trigger and alters one row: the chain names it.
+    let url = pg_database_for(dir.path()).expect("pg");
+    let seq: i64 = pg_blocking(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        let seq: i64 = c
+            .query_one("SELECT max(seq) FROM events", &[])
+            .expect("max")
+            .get(0);
+        c.batch_execute(&format!(
+            "ALTER TABLE events DISABLE TRIGGER events_no_update;
+             UPDATE events SET occurred_at = occurred_at + 1 WHERE seq = {seq};
+             ALTER TABLE events ENABLE TRIGGER events_no_update;"
+        ))
+        .expect("tamper");
+        seq
+    });
+    let (ok, out) = cli(dir.path(), &["audit", "verify"]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("(seq {seq})")) && out.contains("BROKEN"),
+        "{out}"
+    );
+}
+
+/// Tables, columns, indexes and triggers of a PostgreSQL database, as comparable text.
+fn pg_schema(url: String) -> Vec<String> {
+    pg_blocking(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        let mut out = Vec::new();
+        for sql in [
+            "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || COALESCE(column_default, '') || ' ' || COALESCE(is_identity, '')
+             FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY 1",
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1",
+            "SELECT tgname || ' ' || pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT tgisinternal ORDER BY 1",
+            "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1",
+        ] {
+            for r in c.query(sql, &[]).expect(sql) {
+                out.push(r.get::<_, String>(0));
+            }
+        }
+        out
+    })
+}
+
+#[test]
+fn on_postgres_an_upgraded_database_ends_identical_to_a_fresh_one() {
+    if !on_postgres() {
+        return; // the SQLite upgrade path is covered above
+    }
+    let fresh = tempfile::tempdir().expect("tmp");
+    let (ok, out) = cli(fresh.path(), &["migrate"]);
+    assert!(ok, "{out}");
+    let upgraded = tempfile::tempdir().expect("tmp");
+    for v in ["1", "3", "4"] {
+        let (ok, out) = cli(upgraded.path(), &["migrate", "--to-version", v]);
+        assert!(ok && out.contains(&format!("schema version {v}")), "{out}");
+    }
+    let (ok, out) = cli(upgraded.path(), &["migrate"]);
+    assert!(ok, "{out}");
+    let a = pg_schema(pg_database_for(fresh.path()).expect("pg"));
+    let b = pg_schema(pg_database_for(upgraded.path()).expect("pg"));
+    assert!(a.iter().any(|l| l.starts_with("events.hash ")), "{a:?}");
+    assert!(
+        a.iter()
+            .any(|l| l.starts_with("events_no_delete_truncate ")),
+        "{a:?}"
+    );
+    assert_eq!(a, b);
 }

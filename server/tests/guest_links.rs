@@ -779,10 +779,7 @@ async fn members_share_their_own_key_and_see_their_own_links_and_tokens_stay_out
 
     // Use the links, then look for their secrets in the database files.
     guest_unlock(&srv, &token(&theirs), &other.doors[0], "x").await;
-    let raw: Vec<u8> = ["ajar.sqlite3", "ajar.sqlite3-wal"]
-        .iter()
-        .flat_map(|f| std::fs::read(srv.data_dir.join(f)).unwrap_or_default())
-        .collect();
+    let raw: Vec<u8> = stored_bytes(&srv.data_dir);
     for link in [&mine, &theirs] {
         let mut secrets = vec![token(link)];
         for h in link["webhook_urls"].as_array().expect("hooks") {

@@ -261,6 +261,58 @@ async fn database_keeps_hashes_and_an_append_only_audit_trail() {
     unlock(&srv, &tok, &fx.method, &fx.doors[0]).await;
     assert!(srv.stop());
 
+    if let Some(url) = pg_database_for(dir.path()) {
+        let raw = stored_bytes(dir.path());
+        for secret in [&k, &tok] {
+            let needle = secret.as_bytes();
+            assert!(
+                !raw.windows(needle.len()).any(|w| w == needle),
+                "secret stored in plain text"
+            );
+        }
+        pg_blocking(move || {
+            let mut db = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            let hashes: Vec<String> = db
+                .query(
+                    "SELECT token_hash FROM api_keys UNION ALL SELECT token_hash FROM client_sessions",
+                    &[],
+                )
+                .expect("hashes")
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            assert!(
+                hashes.len() >= 2
+                    && hashes
+                        .iter()
+                        .all(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+            );
+            let n: i64 = db
+                .query_one("SELECT COUNT(*) FROM events", &[])
+                .expect("count")
+                .get(0);
+            assert!(n > 0);
+            for sql in [
+                "UPDATE events SET event_type = 'lock.locked'",
+                "DELETE FROM events",
+                "TRUNCATE events",
+            ] {
+                let err = db.batch_execute(sql).expect_err(sql);
+                assert!(
+                    err.to_string().contains("append-only")
+                        || format!("{err:?}").contains("append-only"),
+                    "{sql}: {err:?}"
+                );
+            }
+            let after: i64 = db
+                .query_one("SELECT COUNT(*) FROM events", &[])
+                .expect("count")
+                .get(0);
+            assert_eq!(after, n);
+        });
+        return;
+    }
+
     let path = dir.path().join("ajar.sqlite3");
     let raw = std::fs::read(&path).expect("db file");
     let wal = std::fs::read(dir.path().join("ajar.sqlite3-wal")).unwrap_or_default();

@@ -3,12 +3,13 @@
 //! command round trip: sign a short-lived single-use command, send it only to a connected
 //! agent (never queued), and wait for the agent's signed ack for that command id.
 
+pub mod cluster;
 pub mod link;
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ajar_protocol::agent::{self as wire, AckOutcome, Action, Command};
@@ -106,6 +107,8 @@ pub struct Hub {
     pub command_lifetime_ms: i64,
     pub ack_timeout: Duration,
     pub heartbeat_ms: u32,
+    /// With PostgreSQL: the route to agents connected to other instances.
+    cluster: OnceLock<Arc<cluster::Cluster>>,
 }
 
 impl Hub {
@@ -123,6 +126,7 @@ impl Hub {
             command_lifetime_ms: command_lifetime_ms.clamp(1, wire::MAX_COMMAND_LIFETIME_MS),
             ack_timeout,
             heartbeat_ms: 10_000,
+            cluster: OnceLock::new(),
         }
     }
 
@@ -204,8 +208,22 @@ impl Hub {
         }
     }
 
+    /// Routes commands for agents connected to other instances through `cluster`.
+    pub fn set_cluster(&self, cluster: Arc<cluster::Cluster>) {
+        let _ = self.cluster.set(cluster);
+    }
+
+    fn opened(&self, entrance: Uuid, now: DateTime<Utc>, until: DateTime<Utc>) {
+        let mut open = lock(&self.open_until);
+        open.retain(|_, t| *t > now);
+        let slot = open.entry(entrance).or_insert(until);
+        if *slot < until {
+            *slot = until;
+        }
+    }
+
     /// Signs and sends one unlock command, then waits for its ack. Never queues: an agent that
-    /// is not connected right now gets nothing.
+    /// is not connected right now (here, or with PostgreSQL at another instance) gets nothing.
     pub async fn unlock(
         &self,
         agent_id: Uuid,
@@ -219,14 +237,53 @@ impl Hub {
         }
         let command_id = wire::hex128(id);
         let issued = now.timestamp_millis();
+        let expires = issued + self.command_lifetime_ms;
+        let cluster = match self.cluster.get() {
+            Some(c) if !self.is_online(agent_id) => c.clone(),
+            _ => {
+                return self
+                    .send_command(agent_id, entrance, pulse_ms, command_id, issued, expires)
+                    .await
+            }
+        };
+        // Never wait past the command's own expiry.
+        let wait = self
+            .ack_timeout
+            .min(Duration::from_millis(self.command_lifetime_ms as u64));
+        let d = cluster
+            .forward(
+                agent_id, entrance, pulse_ms, command_id, issued, expires, wait,
+            )
+            .await;
+        if d == Delivery::Confirmed {
+            self.opened(
+                entrance,
+                now,
+                now + chrono::Duration::milliseconds(i64::from(pulse_ms)),
+            );
+        }
+        d
+    }
+
+    /// Signs and sends a command with the given id and expiry to the agent connected here, then
+    /// waits for its ack (at most until the expiry, at most the ack timeout).
+    pub async fn send_command(
+        &self,
+        agent_id: Uuid,
+        entrance: Uuid,
+        pulse_ms: u32,
+        command_id: String,
+        issued_at_ms: i64,
+        expires_at_ms: i64,
+    ) -> Delivery {
         let cmd = Command {
             agent_id,
             acs_entrance_id: entrance,
             action: Action::Unlock,
             pulse_ms,
             command_id: command_id.clone(),
-            issued_at_ms: issued,
-            expires_at_ms: issued + self.command_lifetime_ms,
+            issued_at_ms,
+            expires_at_ms,
             seq: self.seq.fetch_add(1, Ordering::SeqCst) + 1,
         };
         let frame = wire::seal(wire::kind::COMMAND, &cmd, &self.key);
@@ -240,20 +297,18 @@ impl Hub {
             return Delivery::Offline;
         }
         // Never wait past the command's own expiry.
-        let wait = self
-            .ack_timeout
-            .min(Duration::from_millis(self.command_lifetime_ms as u64));
+        let lifetime = u64::try_from(expires_at_ms - issued_at_ms).unwrap_or(0);
+        let wait = self.ack_timeout.min(Duration::from_millis(lifetime));
         let result = tokio::time::timeout(wait, rx).await;
         lock(&self.pending).remove(&command_id);
         match result {
             Ok(Ok(AckOutcome::Pulsed)) => {
-                let until = now + chrono::Duration::milliseconds(i64::from(pulse_ms));
-                let mut open = lock(&self.open_until);
-                open.retain(|_, t| *t > now);
-                let slot = open.entry(entrance).or_insert(until);
-                if *slot < until {
-                    *slot = until;
-                }
+                let now = ajar_protocol::time::from_millis(issued_at_ms);
+                self.opened(
+                    entrance,
+                    now,
+                    now + chrono::Duration::milliseconds(i64::from(pulse_ms)),
+                );
                 Delivery::Confirmed
             }
             Ok(Ok(AckOutcome::DriverFailed(d))) => Delivery::DriverFailed(d),

@@ -25,7 +25,7 @@ use uuid::Uuid;
 use super::unlock;
 use crate::authz::{decide_guest_unlock, GuestUnlockFacts};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{events, guest_links};
+use crate::store::{events, guest_links, rate_limits};
 use crate::AppState;
 
 const PAGE_HTML: &str = include_str!("../../assets/guest/index.html");
@@ -54,6 +54,14 @@ impl<K: std::hash::Hash + Eq + Clone> Gcra<K> {
             burst: interval * burst.max(1),
             tat: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// `(interval, burst)` in milliseconds, for the shared limiter in the database.
+    pub fn params_ms(&self) -> (i64, i64) {
+        (
+            i64::try_from(self.interval.as_millis()).unwrap_or(i64::MAX),
+            i64::try_from(self.burst.as_millis()).unwrap_or(i64::MAX),
+        )
     }
 
     /// Takes one request's worth; false when the key is over its limit.
@@ -406,6 +414,14 @@ async fn webhook_get() -> Response {
     resp
 }
 
+fn rate_limited() -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        codes::RATE_LIMITED,
+        "Too many unlocks through this link. Wait a moment and try again.",
+    )
+}
+
 /// Unlocks `entrance` through `link`, re-checking everything in the recording transaction.
 async fn guest_unlock(
     app: &Arc<AppState>,
@@ -415,11 +431,7 @@ async fn guest_unlock(
     actor: &str,
 ) -> ApiResult<Value> {
     if !app.limits.unlocks.allow(&link.guest_link_id) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            codes::RATE_LIMITED,
-            "Too many unlocks through this link. Wait a moment and try again.",
-        ));
+        return Err(rate_limited());
     }
     let key = match headers.get("idempotency-key").map(|v| v.to_str()) {
         None => None,
@@ -444,9 +456,19 @@ async fn guest_unlock(
         guest_link_id: Some(link_id),
     };
     let ws = link.workspace_id;
+    // Several instances on PostgreSQL share one budget per link (taken in the same transaction
+    // as the unlock; a refusal records nothing).
+    let shared = (app.store.dialect() == crate::store::Dialect::Postgres)
+        .then(|| app.limits.unlocks.params_ms());
     let outcome = app
         .store
         .write(move |c| {
+            if let Some((interval, burst)) = shared {
+                let key = format!("guest_unlock:{link_id}");
+                if !rate_limits::take(c, &key, now.timestamp_millis(), interval, burst)? {
+                    return Err(rate_limited().into());
+                }
+            }
             unlock::execute(c, plan, now, |c, facts, door| {
                 // Re-read the link: it may have been revoked or used up since the lookup.
                 let fresh = guest_links::get(c, ws, link_id, now)?

@@ -5,11 +5,11 @@
 //! command whose ack is recorded in a second transaction (`requested`, then `succeeded` only on
 //! a valid ack, else `failed` with `agent_offline`, `device_not_confirmed` or `device_refused`).
 
+use crate::store::db::Connection;
 use ajar_protocol::{
     AcsEntrance, ActionAttempt, ActionAttemptError, ActionAttemptStatus, Event, TimeWindow,
     UnlockResult,
 };
-use rusqlite::Connection;
 use uuid::Uuid;
 
 use crate::agents::Delivery;

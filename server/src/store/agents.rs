@@ -2,9 +2,9 @@
 //! SHA-256, valid for ten minutes and usable once; using it binds one agent public key to the
 //! code's site. A site has at most one live (unrevoked) agent.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::agents::{Agent, AgentEnrollmentCode};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_time, time, uuid};
@@ -18,7 +18,7 @@ pub const CODE_LIFETIME: Duration = Duration::minutes(10);
 const COLS: &str =
     "id, workspace_id, acs_system_id, name, public_key, created_at, last_connected_at, revoked_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
+fn from_row(r: &Row) -> crate::store::db::Result<Agent> {
     Ok(Agent {
         agent_id: uuid(r, "id")?,
         workspace_id: uuid(r, "workspace_id")?,
@@ -156,7 +156,7 @@ pub fn live_for_site(conn: &Connection, site: Uuid) -> StoreResult<Option<Agent>
 
 pub fn list(conn: &Connection, ws: Uuid, site: Option<Uuid>) -> StoreResult<Vec<Agent>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM agents WHERE workspace_id = ?1 AND (?2 IS NULL OR acs_system_id = ?2) ORDER BY seq"
+        "SELECT {COLS} FROM agents WHERE workspace_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR acs_system_id = ?2) ORDER BY seq"
     ))?;
     let rows = stmt.query_map(
         params![ws.to_string(), site.map(|s| s.to_string())],

@@ -1,8 +1,8 @@
 //! Action attempts (one request to act on a door) and their idempotency keys.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{ActionAttempt, ActionAttemptError, ActionAttemptStatus, UnlockResult};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_uuid, paged, uuid, Filter, Page};
@@ -22,7 +22,7 @@ pub struct AttemptRecord {
     pub request_fingerprint: Option<String>,
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<AttemptRecord> {
+fn from_row(r: &Row) -> crate::store::db::Result<AttemptRecord> {
     let status: String = r.get("status")?;
     let status = match status.as_str() {
         "success" => ActionAttemptStatus::Success,

@@ -1,10 +1,10 @@
 //! Cloud Key credentials (Ajar's control-center view): an access grant carrying a `cloud_key`
 //! access method, read back with its doors, sites, window, zone and state, revoked keys included.
 
+use crate::store::db::{Connection, Row};
 use ajar_protocol::time::format_in_zone;
 use ajar_protocol::{CloudKey, CloudKeyState, TimeWindow, WindowPosition};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Row};
 use uuid::Uuid;
 
 use super::sql::{opt_time, time, uuid, Filter};
@@ -18,7 +18,7 @@ struct KeyRow {
     key: CloudKey,
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<KeyRow> {
+fn from_row(r: &Row) -> crate::store::db::Result<KeyRow> {
     let revoked = opt_time(r.get("revoked_at")?).or(opt_time(r.get("grant_deleted")?));
     let name: Option<String> = r.get("name")?;
     Ok(KeyRow {
@@ -63,7 +63,7 @@ pub fn state(k: &CloudKey, now: DateTime<Utc>) -> CloudKeyState {
 fn complete(conn: &Connection, mut k: CloudKey, now: DateTime<Utc>) -> StoreResult<CloudKey> {
     k.acs_entrance_ids = super::grants::entrance_ids(conn, k.access_grant_id)?;
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT s.id, s.time_zone FROM access_grant_entrances ge
+        "SELECT DISTINCT s.seq, s.id, s.time_zone FROM access_grant_entrances ge
          JOIN acs_entrances e ON e.id = ge.acs_entrance_id AND e.deleted_at IS NULL
          JOIN acs_systems s ON s.id = e.acs_system_id
          WHERE ge.access_grant_id = ?1 ORDER BY s.seq",

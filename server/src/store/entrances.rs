@@ -1,9 +1,9 @@
 //! Entrances (Seam `acs_entrance`): doors, with cloud-key permission, lockdown, relock pulse and
 //! driver. Live lock state comes from the door driver, not from here.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{AcsEntrance, AjarEntranceMetadata, Notice};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, paged_live, time, uuid, Filter, Page};
@@ -17,7 +17,7 @@ pub const SELECT: &str = "SELECT e.seq, e.id, e.workspace_id, e.acs_system_id, e
      e.created_at, s.time_zone \
      FROM acs_entrances e JOIN acs_systems s ON s.id = e.acs_system_id";
 
-pub fn from_row(r: &Row<'_>) -> rusqlite::Result<AcsEntrance> {
+pub fn from_row(r: &Row) -> crate::store::db::Result<AcsEntrance> {
     let ws = uuid(r, "workspace_id")?;
     let lockdown: bool = r.get("is_in_lockdown")?;
     let created_at = time(r.get("created_at")?);

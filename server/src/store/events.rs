@@ -6,11 +6,12 @@
 
 use std::collections::HashMap;
 
+use crate::store::db::{params, Connection, OptionalExtension};
 use ajar_protocol::Event;
-use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::db::Dialect;
 use super::sql::{ms, Filter};
 use super::{StoreError, StoreResult};
 
@@ -57,7 +58,7 @@ impl EventRow {
         "id, workspace_id, event_type, occurred_at, user_identity_id, acs_entrance_id, \
         acs_system_id, access_grant_id, access_method_id, action_attempt_id, guest_link_id, body";
 
-    fn read(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Self> {
+    fn read(r: &crate::store::db::Row, at: usize) -> crate::store::db::Result<Self> {
         Ok(EventRow {
             id: r.get(at)?,
             workspace_id: r.get(at + 1)?,
@@ -156,13 +157,54 @@ pub fn append(conn: &Connection, e: &Event) -> StoreResult<()> {
     Ok(())
 }
 
+/// Writes an event moved from another database (`ajar-server import`) with the chain values it
+/// had there, after checking that it continues its workspace's chain here: `prev_hash` must be
+/// the current head and `hash` must match the row. So an imported trail verifies exactly as
+/// the original did, and a tampered export is refused.
+pub fn import(conn: &Connection, row: &EventRow, prev_hash: &str, hash: &str) -> StoreResult<()> {
+    let head = chain_head(conn, &row.workspace_id)?;
+    if prev_hash != head || row.chain_hash(prev_hash) != hash {
+        return Err(StoreError::Corrupt(format!(
+            "event {} does not continue its workspace's hash chain; nothing was imported",
+            row.id
+        )));
+    }
+    conn.prepare_cached(
+        "INSERT INTO events (id, workspace_id, event_type, occurred_at, user_identity_id, acs_entrance_id, acs_system_id,
+            access_grant_id, access_method_id, action_attempt_id, guest_link_id, body, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        row.id,
+        row.workspace_id,
+        row.event_type,
+        row.occurred_at,
+        row.user_identity_id,
+        row.acs_entrance_id,
+        row.acs_system_id,
+        row.access_grant_id,
+        row.access_method_id,
+        row.action_attempt_id,
+        row.guest_link_id,
+        row.body,
+        prev_hash,
+        hash
+    ])?;
+    Ok(())
+}
+
 /// Whether the `events` table has the chain columns (the migration adding them has run).
 fn has_chain_columns(conn: &Connection) -> StoreResult<bool> {
-    let n: i64 = conn.query_row(
-        "SELECT count(*) FROM pragma_table_info('events') WHERE name IN ('prev_hash', 'hash')",
-        [],
-        |r| r.get(0),
-    )?;
+    let sql = match conn.dialect() {
+        Dialect::Sqlite => {
+            "SELECT count(*) FROM pragma_table_info('events') WHERE name IN ('prev_hash', 'hash')"
+        }
+        Dialect::Postgres => {
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()
+             AND table_name = 'events' AND column_name IN ('prev_hash', 'hash')"
+        }
+    };
+    let n: i64 = conn.query_row(sql, (), |r| r.get(0))?;
     Ok(n == 2)
 }
 
@@ -176,7 +218,7 @@ pub fn backfill_chain(conn: &Connection) -> StoreResult<u64> {
     let missing: bool = conn
         .query_row(
             "SELECT 1 FROM events WHERE hash IS NULL LIMIT 1",
-            [],
+            (),
             |_| Ok(()),
         )
         .optional()?
@@ -184,14 +226,25 @@ pub fn backfill_chain(conn: &Connection) -> StoreResult<u64> {
     if !missing {
         return Ok(0);
     }
-    let trigger: Option<String> = conn
-        .query_row(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'events_no_update'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    conn.execute_batch("DROP TRIGGER IF EXISTS events_no_update")?;
+    // SQLite: the trigger is dropped and re-created; PostgreSQL: disabled and re-enabled. Both
+    // are transactional, so outside this transaction the trigger never stops guarding.
+    let trigger: Option<String> = match conn.dialect() {
+        Dialect::Sqlite => {
+            let t = conn
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'events_no_update'",
+                    (),
+                    |r| r.get(0),
+                )
+                .optional()?;
+            conn.execute_batch("DROP TRIGGER IF EXISTS events_no_update")?;
+            t
+        }
+        Dialect::Postgres => {
+            conn.execute_batch("ALTER TABLE events DISABLE TRIGGER events_no_update")?;
+            None
+        }
+    };
     let mut heads: HashMap<String, String> = HashMap::new();
     let mut done = 0u64;
     {
@@ -201,7 +254,7 @@ pub fn backfill_chain(conn: &Connection) -> StoreResult<u64> {
         ))?;
         let mut update =
             conn.prepare("UPDATE events SET prev_hash = ?1, hash = ?2 WHERE seq = ?3")?;
-        let mut rows = read.query([])?;
+        let mut rows = read.query(())?;
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
             let stored: Option<String> = r.get(1)?;
@@ -222,10 +275,15 @@ pub fn backfill_chain(conn: &Connection) -> StoreResult<u64> {
             heads.insert(row.workspace_id, hash);
         }
     }
-    conn.execute_batch(trigger.as_deref().unwrap_or(
-        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
-    ))?;
+    match conn.dialect() {
+        Dialect::Sqlite => conn.execute_batch(trigger.as_deref().unwrap_or(
+            "CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+             BEGIN SELECT RAISE(ABORT, 'events are append-only'); END",
+        ))?,
+        Dialect::Postgres => {
+            conn.execute_batch("ALTER TABLE events ENABLE TRIGGER events_no_update")?
+        }
+    }
     Ok(done)
 }
 
@@ -261,7 +319,7 @@ pub fn verify_chain(conn: &Connection) -> StoreResult<Result<ChainSummary, Chain
         "SELECT seq, prev_hash, hash, {} FROM events ORDER BY seq",
         EventRow::COLUMNS
     ))?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query(())?;
     while let Some(r) = rows.next()? {
         let seq: i64 = r.get(0)?;
         let prev: Option<String> = r.get(1)?;
@@ -308,10 +366,8 @@ pub fn verify_chain(conn: &Connection) -> StoreResult<Result<ChainSummary, Chain
     }))
 }
 
-fn parse(body: String) -> rusqlite::Result<Event> {
-    serde_json::from_str(&body).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
+fn parse(body: String) -> crate::store::db::Result<Event> {
+    serde_json::from_str(&body).map_err(crate::store::db::Error::conversion)
 }
 
 /// Newest first, at most `limit`.

@@ -1,9 +1,9 @@
 //! Access grants (which entrances a user may open, and when) and the access methods (cloud
 //! keys) they carry. Deleting a grant revokes its methods; rows are kept for the audit trail.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{AccessGrant, AccessMethod, AccessMethodMode, RequestedAccessMethod};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_time, paged, time, uuid, Filter, Page};
@@ -17,13 +17,11 @@ struct GrantRow {
     grant: AccessGrant,
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<GrantRow> {
+fn from_row(r: &Row) -> crate::store::db::Result<GrantRow> {
     let name: Option<String> = r.get("name")?;
     let requested: String = r.get("requested_methods")?;
-    let requested_access_methods: Vec<RequestedAccessMethod> = serde_json::from_str(&requested)
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })?;
+    let requested_access_methods: Vec<RequestedAccessMethod> =
+        serde_json::from_str(&requested).map_err(crate::store::db::Error::conversion)?;
     Ok(GrantRow {
         seq: r.get("seq")?,
         grant: AccessGrant {
@@ -292,7 +290,7 @@ pub struct MethodRecord {
     pub user_identity_id: Uuid,
 }
 
-fn method_from_row(r: &Row<'_>) -> rusqlite::Result<MethodRecord> {
+fn method_from_row(r: &Row) -> crate::store::db::Result<MethodRecord> {
     let mode: String = r.get("mode")?;
     let mode = match mode.as_str() {
         "code" => AccessMethodMode::Code,

@@ -1,9 +1,9 @@
 //! Guest links: capability URLs derived from an issuer's cloud key. Only SHA-256 hashes of the
 //! link token and of each per-entrance webhook token are stored.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{GuestLink, GuestLinkState};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_time, paged, time, uuid, Filter, Page};
@@ -43,8 +43,8 @@ pub fn state_at(
 pub fn state_condition(
     state: GuestLinkState,
     now: DateTime<Utc>,
-) -> (String, Vec<rusqlite::types::Value>) {
-    use rusqlite::types::Value::Integer;
+) -> (String, Vec<crate::store::db::Value>) {
+    use crate::store::db::Value::Integer;
     let n = ms(now);
     let used_up = "(l.max_unlock_count IS NOT NULL AND l.unlock_count >= l.max_unlock_count)";
     match state {
@@ -67,7 +67,7 @@ pub fn state_condition(
     }
 }
 
-fn from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<GuestLink> {
+fn from_row(r: &Row, now: DateTime<Utc>) -> crate::store::db::Result<GuestLink> {
     let revoked_at = opt_time(r.get("revoked_at")?);
     let max: Option<u32> = r.get("max_unlock_count")?;
     let used: u32 = r.get("unlock_count")?;

@@ -1,9 +1,9 @@
 //! Admin API keys: created with a fresh CSPRNG secret that is returned once; only its SHA-256
 //! hash and a short recognisable prefix are stored.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::ApiKey;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_time, time, uuid};
@@ -11,7 +11,7 @@ use super::StoreResult;
 use crate::error::ApiError;
 use crate::secrets;
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<ApiKey> {
+fn from_row(r: &Row) -> crate::store::db::Result<ApiKey> {
     Ok(ApiKey {
         api_key_id: uuid(r, "id")?,
         workspace_id: uuid(r, "workspace_id")?,

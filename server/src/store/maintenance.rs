@@ -1,13 +1,15 @@
 //! Offline and online maintenance of a database file, for the `ajar-server` command line:
 //! `migrate` (optionally to an older version, for upgrade tests), `audit verify` (integrity
 //! check plus the event hash chain) and `backup` (SQLite's online backup API, safe while the
-//! server runs and writes).
+//! server runs and writes). On PostgreSQL, `migrate` and `audit verify` work the same way
+//! ([`migrate_postgres`], [`verify_postgres`]); backups are PostgreSQL's own (`pg_dump`).
 
 use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+use super::db::{self, Dialect};
 use super::events::{self, ChainBreak, ChainSummary};
 use super::{schema, StoreError, StoreResult};
 
@@ -37,9 +39,22 @@ fn open_rw(path: &Path) -> StoreResult<Connection> {
 /// Migrates the database at `path` to `target` (default: the newest version); returns the
 /// version it is at afterwards.
 pub fn migrate_file(path: &Path, target: Option<i64>) -> StoreResult<i64> {
-    let conn = open_rw(path)?;
+    let conn = db::Connection::from_sqlite(open_rw(path)?);
     schema::migrate_to(&conn, target.unwrap_or_else(schema::latest_version))?;
-    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    schema::current_version(&conn)
+}
+
+/// Migrates the PostgreSQL database at `url` to `target` (default: the newest version).
+pub fn migrate_postgres(url: &str, target: Option<i64>) -> StoreResult<i64> {
+    let conn = db::Connection::connect_postgres(url)?;
+    schema::migrate_to(&conn, target.unwrap_or_else(schema::latest_version))?;
+    schema::current_version(&conn)
+}
+
+/// Checks every workspace's event chain in the PostgreSQL database at `url` (PostgreSQL checks
+/// its own pages, so there is no integrity check to run here).
+pub fn verify_postgres(url: &str) -> StoreResult<Verdict> {
+    verify(&db::Connection::connect_postgres(url)?)
 }
 
 /// Checks the database at `path` without writing to it: SQLite's integrity check, then every
@@ -58,18 +73,26 @@ pub fn verify_file(path: &Path) -> StoreResult<Verdict> {
     )?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "query_only", "ON")?;
-    verify(&conn)
+    verify(&db::Connection::from_sqlite(conn))
 }
 
 /// [`verify_file`] on an open connection, in one read snapshot.
-pub fn verify(conn: &Connection) -> StoreResult<Verdict> {
-    conn.execute_batch("BEGIN")?;
+pub fn verify(conn: &db::Connection) -> StoreResult<Verdict> {
+    conn.execute_batch(match conn.dialect() {
+        Dialect::Sqlite => "BEGIN",
+        Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+    })?;
     let out = (|| {
-        let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-        let lines: Vec<String> = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let integrity = lines.join("; ");
+        let integrity = match conn.dialect() {
+            Dialect::Sqlite => {
+                let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+                let lines: Vec<String> = stmt
+                    .query_map((), |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                lines.join("; ")
+            }
+            Dialect::Postgres => "ok".to_owned(),
+        };
         let chain = events::verify_chain(conn)?;
         Ok(Verdict { integrity, chain })
     })();
@@ -124,6 +147,7 @@ pub fn backup_file(src: &Path, dest: &Path) -> StoreResult<Verdict> {
             }
         }
         target.pragma_update(None, "journal_mode", "WAL")?;
+        let target = db::Connection::from_sqlite(target);
         let verdict = verify(&target)?;
         if !verdict.ok() {
             drop(target);
@@ -131,7 +155,7 @@ pub fn backup_file(src: &Path, dest: &Path) -> StoreResult<Verdict> {
             return Ok(verdict);
         }
         // Fold the WAL into the file so the backup is one self-contained file.
-        target.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        target.query_row("PRAGMA wal_checkpoint(TRUNCATE)", (), |_| Ok(()))?;
     }
     for ext in ["partial-wal", "partial-shm"] {
         let _ = std::fs::remove_file(dest.with_extension(ext));

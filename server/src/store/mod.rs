@@ -1,24 +1,36 @@
-//! Storage: one SQLite database file (WAL, `synchronous=FULL`, foreign keys on), read through a
-//! small pool of read-only connections and written through a single writer thread that commits
-//! queued jobs together (group commit). A job's effects are in its own savepoint, so a job that
-//! fails leaves nothing behind, and every job's caller is answered only after COMMIT.
+//! Storage behind one interface, on either of two backends (see [`db`]):
 //!
-//! The SQL lives in one module per resource; each function takes a `&Connection` and the caller's
-//! workspace id, so every query is scoped to one workspace.
-
+//! - **SQLite** (the embedded default): one database file (WAL, `synchronous=FULL`, foreign keys
+//!   on), read through a small pool of read-only connections.
+//! - **PostgreSQL** (`--database postgres://…`): a pool of read connections, each read one
+//!   REPEATABLE READ snapshot.
+//!
+//! On both, writes go through a single writer thread per server that commits queued jobs
+//! together (group commit). A job's effects are in its own savepoint, so a job that fails leaves
+//! nothing behind, and every job's caller is answered only after COMMIT. On PostgreSQL every
+//! write transaction first takes one transaction-scoped advisory lock ([`WRITE_LOCK`]), so the
+//! writers of several server instances on one database run one at a time, exactly as SQLite's
+//! single writer does: idempotency checks, guest-link counters, sequence order and the events
+//! hash chain hold across instances.
+//!
+//! The SQL lives in one module per resource, written once for both engines; each function takes
+//! a [`db::Connection`] and the caller's workspace id, so every query is scoped to one workspace.
 pub mod agents;
 pub mod attempts;
 pub mod cloud_keys;
+pub mod db;
 pub mod entrances;
 pub mod events;
 pub mod grants;
 pub mod guest_links;
 pub mod keys;
 pub mod maintenance;
+pub mod rate_limits;
 pub mod schema;
 pub mod sessions;
 pub mod sites;
 pub mod sql;
+pub mod transfer;
 pub mod users;
 pub mod workspaces;
 
@@ -26,14 +38,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::OpenFlags;
+
+pub use db::{Connection, Dialect};
 use tokio::sync::oneshot;
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Db(#[from] db::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("the database writer has stopped")]
@@ -45,7 +59,53 @@ pub enum StoreError {
     Domain(#[from] crate::error::ApiError),
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Db(db::Error::Sqlite(e))
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Key of the PostgreSQL advisory lock every write transaction holds (`pg_advisory_xact_lock`):
+/// one writer at a time across all server instances on the database ("ajar" in ASCII).
+pub const WRITE_LOCK: i64 = 0x616a_6172;
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite database file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+impl Backend {
+    /// A redacted description for logs (no password).
+    pub fn describe(&self) -> String {
+        match self {
+            Backend::Sqlite(p) => format!("sqlite:{}", p.display()),
+            Backend::Postgres(url) => match url.split_once('@') {
+                Some((_, host)) => format!("postgres://…@{host}"),
+                None => url.clone(),
+            },
+        }
+    }
+
+    fn connect(&self, write: bool) -> StoreResult<Connection> {
+        match self {
+            Backend::Sqlite(path) if write => open_writer(path),
+            Backend::Sqlite(path) => open_reader(path),
+            Backend::Postgres(url) => {
+                let conn = Connection::connect_postgres(url)?;
+                if write {
+                    schema::migrate(&conn)?;
+                }
+                Ok(conn)
+            }
+        }
+    }
+}
 
 type Reply = Box<dyn FnOnce(StoreResult<()>) + Send>;
 struct Done {
@@ -76,7 +136,7 @@ pub struct Store {
 }
 
 struct Inner {
-    path: PathBuf,
+    backend: Backend,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     readers: Mutex<Vec<Connection>>,
     writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
@@ -86,12 +146,12 @@ struct Inner {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("path", &self.inner.path)
+            .field("backend", &self.inner.backend.describe())
             .finish()
     }
 }
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+fn configure(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -101,18 +161,19 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 /// Opens the writer connection: WAL on, migrations applied. Checkpoints are taken off the
 /// commit path (a background thread runs them), and the page cache holds the hot indexes.
 fn open_writer(path: &Path) -> StoreResult<Connection> {
-    let conn = Connection::open(path)?;
+    let conn = rusqlite::Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     configure(&conn)?;
     conn.pragma_update(None, "cache_size", -65536)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    let conn = Connection::from_sqlite(conn);
     schema::migrate(&conn)?;
     Ok(conn)
 }
 
 fn open_reader(path: &Path) -> StoreResult<Connection> {
-    let conn = Connection::open_with_flags(
+    let conn = rusqlite::Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -121,26 +182,38 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
     configure(&conn)?;
     // Belt and braces: a read connection can never write, whatever SQL a bug sends it.
     conn.pragma_update(None, "query_only", "ON")?;
-    Ok(conn)
+    Ok(Connection::from_sqlite(conn))
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and starts the writer thread.
+    /// Opens (creating if needed) the SQLite database at `path` and starts the writer thread.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        let conn = open_writer(path)?;
+        Store::open_backend(Backend::Sqlite(path.to_owned()))
+    }
+
+    /// Opens the database (applying migrations) and starts the writer thread. Blocking: call it
+    /// off the async threads.
+    pub fn open_backend(backend: Backend) -> StoreResult<Self> {
+        let conn = backend.connect(true)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let handle = thread::Builder::new()
             .name("ajar-db-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn({
+                let backend = backend.clone();
+                move || writer_loop(conn, rx, backend)
+            })
             .map_err(|e| StoreError::Corrupt(format!("cannot start writer thread: {e}")))?;
-        let checkpointer = start_checkpointer(path)?;
+        let checkpointer = match &backend {
+            Backend::Sqlite(path) => Some(start_checkpointer(path)?),
+            Backend::Postgres(_) => None,
+        };
         Ok(Store {
             inner: Arc::new(Inner {
-                path: path.to_owned(),
+                backend,
                 writer: Mutex::new(Some(tx)),
                 readers: Mutex::new(Vec::new()),
                 writer_thread: Mutex::new(Some(handle)),
-                checkpointer: Mutex::new(Some(checkpointer)),
+                checkpointer: Mutex::new(checkpointer),
             }),
         })
     }
@@ -164,16 +237,23 @@ impl Store {
     {
         let conn = {
             let mut idle = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner());
-            idle.pop()
+            let mut c = idle.pop();
+            while c.as_ref().is_some_and(Connection::is_broken) {
+                c = idle.pop();
+            }
+            c
         };
         let conn = match conn {
             Some(c) => c,
-            None => open_reader(&self.inner.path)?,
+            None => self.inner.backend.connect(false)?,
         };
         // A read sees one consistent snapshot of the database.
-        conn.execute_batch("BEGIN")?;
+        conn.execute_batch(match conn.dialect() {
+            Dialect::Sqlite => "BEGIN",
+            Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        })?;
         let out = f(&conn);
-        let end = conn.execute_batch("COMMIT");
+        let end = conn.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" });
         if end.is_ok() {
             let mut idle = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner());
             if idle.len() < MAX_IDLE_READERS {
@@ -235,6 +315,19 @@ impl Store {
             .map_err(|_| StoreError::WriterGone)
     }
 
+    /// Where the data lives, without secrets (for logs).
+    pub fn describe(&self) -> String {
+        self.inner.backend.describe()
+    }
+
+    /// Which engine the store runs on.
+    pub fn dialect(&self) -> Dialect {
+        match self.inner.backend {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
     /// Stops the writer after the queued jobs are committed.
     pub fn close(&self) {
         self.inner
@@ -271,7 +364,7 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(5
 /// Runs checkpoints on their own connection, so commits never wait for one. A PASSIVE
 /// checkpoint never blocks readers or the writer; the last one, at close, truncates the WAL.
 fn start_checkpointer(path: &Path) -> StoreResult<(mpsc::Sender<()>, thread::JoinHandle<()>)> {
-    let conn = Connection::open(path)?;
+    let conn = rusqlite::Connection::open(path)?;
     configure(&conn)?;
     let wal = {
         let mut p = path.as_os_str().to_owned();
@@ -299,8 +392,19 @@ fn start_checkpointer(path: &Path) -> StoreResult<(mpsc::Sender<()>, thread::Joi
     Ok((tx, handle))
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, backend: Backend) {
     while let Ok(first) = rx.recv() {
+        if conn.is_broken() {
+            // PostgreSQL went away (restart, network): reconnect before the next batch. If that
+            // fails too, the batch's BEGIN fails and its callers are answered 503.
+            match backend.connect(false) {
+                Ok(c) => {
+                    tracing::warn!("database connection lost; reconnected");
+                    conn = c;
+                }
+                Err(e) => tracing::error!(error = %e, "database connection lost; cannot reconnect"),
+            }
+        }
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -312,8 +416,23 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
     }
 }
 
+/// Opens a write transaction: SQLite's `BEGIN IMMEDIATE`; on PostgreSQL a transaction holding
+/// [`WRITE_LOCK`] until it ends, which serializes the writers of every instance.
+pub fn begin_write(conn: &Connection) -> db::Result<()> {
+    match conn.dialect() {
+        Dialect::Sqlite => conn.execute_batch("BEGIN IMMEDIATE"),
+        Dialect::Postgres => {
+            conn.execute_batch("BEGIN")?;
+            conn.query_row("SELECT pg_advisory_xact_lock(?1)", [WRITE_LOCK], |_| Ok(()))
+                .inspect_err(|_| {
+                    let _ = conn.execute_batch("ROLLBACK");
+                })
+        }
+    }
+}
+
 fn run_batch(conn: &Connection, batch: Vec<Job>) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = begin_write(conn) {
         // Jobs never run outside a transaction. Dropping them drops their reply channels, so
         // each caller gets `WriterGone` (answered as 503) and nothing was written.
         tracing::error!(error = %e, "cannot begin write transaction");

@@ -1,8 +1,11 @@
-//! The database schema and its migrations, versioned by `PRAGMA user_version`. Each migration
-//! runs in its own transaction together with the version bump, so a crash mid-migration leaves
-//! the previous version intact.
+//! The database schema and its migrations, versioned by `PRAGMA user_version` on SQLite and by
+//! the `schema_version` table on PostgreSQL. Migrations are written once, in SQLite's DDL;
+//! [`pg_ddl`] translates them for PostgreSQL (64-bit integers, identity keys, triggers), so both
+//! schemas have the same tables, columns and constraints. Each migration runs in its own write
+//! transaction together with the version bump, so a crash mid-migration leaves the previous
+//! version intact (and on PostgreSQL, the write lock keeps two instances from migrating at once).
 
-use rusqlite::Connection;
+use super::db::{Connection, Dialect};
 
 use super::{StoreError, StoreResult};
 
@@ -260,6 +263,14 @@ CREATE TABLE agent_enrollment_codes (
 ALTER TABLE events ADD COLUMN prev_hash TEXT;
 ALTER TABLE events ADD COLUMN hash TEXT;
 "#,
+    // Rate limits that must hold across server instances (issue 10): GCRA state (theoretical
+    // arrival time, ms) per key, updated in the writer's transaction.
+    r#"
+CREATE TABLE rate_limits (
+    key TEXT PRIMARY KEY,
+    tat INTEGER NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.
@@ -272,37 +283,80 @@ pub fn migrate(conn: &Connection) -> StoreResult<()> {
     migrate_to(conn, latest_version())
 }
 
+/// The schema version the database is at.
+pub fn current_version(conn: &Connection) -> StoreResult<i64> {
+    match conn.dialect() {
+        Dialect::Sqlite => Ok(conn.query_row("PRAGMA user_version", (), |r| r.get(0))?),
+        Dialect::Postgres => {
+            let exists: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_name = 'schema_version')",
+                (),
+                |r| r.get(0),
+            )?;
+            if !exists {
+                return Ok(0);
+            }
+            Ok(conn.query_row(
+                "SELECT COALESCE(MAX(version), 0) AS v FROM schema_version",
+                (),
+                |r| r.get(0),
+            )?)
+        }
+    }
+}
+
+fn set_version(conn: &Connection, v: i64) -> StoreResult<()> {
+    match conn.dialect() {
+        Dialect::Sqlite => conn.execute_batch(&format!("PRAGMA user_version = {v}"))?,
+        Dialect::Postgres => {
+            conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);
+                 DELETE FROM schema_version;",
+            )?;
+            conn.execute("INSERT INTO schema_version (version) VALUES (?1)", [v])?;
+        }
+    }
+    Ok(())
+}
+
 /// Brings the database up to schema version `target` (at most [`latest_version`]). After each
 /// migration's SQL, and in its transaction, events without a chain hash are chained.
 pub fn migrate_to(conn: &Connection, target: i64) -> StoreResult<()> {
-    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if current > latest_version() {
-        return Err(StoreError::TooNew {
-            found: current,
-            supported: latest_version(),
-        });
-    }
     let target = target.clamp(0, latest_version());
-    for (i, sql) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .take(target as usize)
-        .skip(current as usize)
-    {
-        let next = i as i64 + 1;
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let step = (|| -> StoreResult<u64> {
-            conn.execute_batch(sql)?;
+    loop {
+        super::begin_write(conn)?;
+        let step = (|| -> StoreResult<Option<(i64, u64)>> {
+            // Read under the write lock: another instance may have migrated meanwhile.
+            let current = current_version(conn)?;
+            if current > latest_version() {
+                return Err(StoreError::TooNew {
+                    found: current,
+                    supported: latest_version(),
+                });
+            }
+            if current >= target {
+                return Ok(None);
+            }
+            let sql = MIGRATIONS[current as usize];
+            match conn.dialect() {
+                Dialect::Sqlite => conn.execute_batch(sql)?,
+                Dialect::Postgres => conn.execute_batch(&pg_ddl(sql))?,
+            }
             let chained = super::events::backfill_chain(conn)?;
-            conn.execute_batch(&format!("PRAGMA user_version = {next}"))?;
-            Ok(chained)
+            set_version(conn, current + 1)?;
+            Ok(Some((current + 1, chained)))
         })();
         match step {
-            Ok(chained) => {
+            Ok(Some((version, chained))) => {
                 conn.execute_batch("COMMIT").inspect_err(|_| {
                     let _ = conn.execute_batch("ROLLBACK");
                 })?;
-                tracing::info!(version = next, chained, "database migrated");
+                tracing::info!(version, chained, "database migrated");
+            }
+            Ok(None) => {
+                conn.execute_batch("ROLLBACK")?;
+                return Ok(());
             }
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
@@ -310,5 +364,55 @@ pub fn migrate_to(conn: &Connection, target: i64) -> StoreResult<()> {
             }
         }
     }
-    Ok(())
+}
+
+/// Translates a migration from SQLite's DDL to PostgreSQL's: `INTEGER` columns become `BIGINT`
+/// (`INTEGER PRIMARY KEY` an identity column), `WITHOUT ROWID` goes, and each
+/// `CREATE TRIGGER t BEFORE UPDATE|DELETE ON tbl BEGIN SELECT RAISE(ABORT, 'msg'); END;`
+/// becomes a row trigger calling `ajar_refuse('msg')` (plus a TRUNCATE trigger for DELETE).
+pub fn pg_ddl(sql: &str) -> String {
+    let mut out = String::new();
+    let mut rest = sql;
+    while let Some(at) = rest.find("CREATE TRIGGER ") {
+        out.push_str(&pg_columns(&rest[..at]));
+        let after = &rest[at..];
+        let end = after.find("END;").map(|e| e + 4).unwrap_or(after.len());
+        out.push_str(&pg_trigger(&after[..end]));
+        rest = &after[end..];
+    }
+    out.push_str(&pg_columns(rest));
+    out
+}
+
+fn pg_columns(sql: &str) -> String {
+    let s = sql
+        .replace("WITHOUT ROWID", "")
+        .replace("INTEGER PRIMARY KEY AUTOINCREMENT", "\u{1}")
+        .replace("INTEGER PRIMARY KEY", "\u{1}")
+        .replace("INTEGER", "BIGINT");
+    s.replace(
+        '\u{1}',
+        "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+    )
+}
+
+fn pg_trigger(sqlite: &str) -> String {
+    let words: Vec<&str> = sqlite.split_whitespace().collect();
+    // CREATE TRIGGER <name> BEFORE <UPDATE|DELETE> ON <table> BEGIN ...
+    let (name, op, table) = (words[2], words[4], words[6]);
+    let msg = sqlite
+        .split('\'')
+        .nth(1)
+        .unwrap_or("this table is append-only");
+    let mut out = format!(
+        "CREATE OR REPLACE FUNCTION ajar_refuse() RETURNS trigger LANGUAGE plpgsql AS
+         $ajar$ BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END $ajar$;
+         CREATE TRIGGER {name} BEFORE {op} ON {table} FOR EACH ROW EXECUTE FUNCTION ajar_refuse('{msg}');"
+    );
+    if op == "DELETE" {
+        out.push_str(&format!(
+            "\nCREATE TRIGGER {name}_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION ajar_refuse('{msg}');"
+        ));
+    }
+    out
 }

@@ -1,9 +1,9 @@
 //! Client sessions: tokens that act for one user identity. The secret is returned once by
 //! `create`; the database keeps its hash and a short prefix.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{ClientSession, Role};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, opt_time, time, uuid, Filter};
@@ -13,7 +13,7 @@ use crate::secrets;
 
 const COLS: &str = "id, workspace_id, user_identity_id, token_prefix, user_identifier_key, created_at, expires_at, revoked_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<ClientSession> {
+fn from_row(r: &Row) -> crate::store::db::Result<ClientSession> {
     let user = uuid(r, "user_identity_id")?;
     Ok(ClientSession {
         client_session_id: uuid(r, "id")?,

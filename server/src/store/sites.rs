@@ -1,8 +1,8 @@
 //! Sites (Seam `acs_system`): a building or controller with an IANA time zone.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{AcsSystem, Location};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, time, uuid, Filter};
@@ -12,7 +12,7 @@ use crate::error::ApiError;
 
 const COLS: &str = "id, workspace_id, name, time_zone, created_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<AcsSystem> {
+fn from_row(r: &Row) -> crate::store::db::Result<AcsSystem> {
     let ws = uuid(r, "workspace_id")?;
     let ca = connected_account_id(ws);
     let name: String = r.get("name")?;

@@ -1,10 +1,10 @@
 //! Small SQL helpers shared by the resource modules: column conversions (UUIDs as text,
 //! times as milliseconds), a WHERE-clause builder, and opaque page cursors.
 
+use crate::store::db::Row;
+use crate::store::db::{ToValue, Value as SqlValue};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use rusqlite::types::{ToSql, Value as SqlValue};
-use rusqlite::Row;
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -22,21 +22,15 @@ pub fn opt_time(ms: Option<i64>) -> Option<DateTime<Utc>> {
 }
 
 /// Reads a UUID stored as text.
-pub fn uuid(row: &Row<'_>, idx: &str) -> rusqlite::Result<Uuid> {
+pub fn uuid(row: &Row, idx: &str) -> crate::store::db::Result<Uuid> {
     let s: String = row.get(idx)?;
-    Uuid::parse_str(&s).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
+    Uuid::parse_str(&s).map_err(crate::store::db::Error::conversion)
 }
 
-pub fn opt_uuid(row: &Row<'_>, idx: &str) -> rusqlite::Result<Option<Uuid>> {
+pub fn opt_uuid(row: &Row, idx: &str) -> crate::store::db::Result<Option<Uuid>> {
     let s: Option<String> = row.get(idx)?;
-    s.map(|s| {
-        Uuid::parse_str(&s).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })
-    })
-    .transpose()
+    s.map(|s| Uuid::parse_str(&s).map_err(crate::store::db::Error::conversion))
+        .transpose()
 }
 
 /// Builds `WHERE a = ? AND b IN (?, ?)` with its parameters.
@@ -68,7 +62,7 @@ impl Filter {
 
     pub fn any_of(&mut self, column: &str, vs: Vec<SqlValue>) -> &mut Self {
         if vs.is_empty() {
-            self.clauses.push("0".to_owned());
+            self.clauses.push("FALSE".to_owned());
         } else {
             let marks = vec!["?"; vs.len()].join(", ");
             self.clauses.push(format!("{column} IN ({marks})"));
@@ -79,14 +73,14 @@ impl Filter {
 
     pub fn sql(&self) -> String {
         if self.clauses.is_empty() {
-            "1".to_owned()
+            "TRUE".to_owned()
         } else {
             self.clauses.join(" AND ")
         }
     }
 
-    pub fn params(&self) -> Vec<&dyn ToSql> {
-        self.params.iter().map(|p| p as &dyn ToSql).collect()
+    pub fn params(&self) -> Vec<&dyn ToValue> {
+        self.params.iter().map(|p| p as &dyn ToValue).collect()
     }
 }
 
@@ -147,15 +141,15 @@ pub fn page_args(
 /// [`paged`] over the rows of `filter` that also satisfy `live` (e.g. `deleted_at IS NULL`).
 #[allow(clippy::too_many_arguments)]
 pub fn paged_live<T>(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::db::Connection,
     select: &str,
     filter: &Filter,
     live: &str,
     seq_col: &str,
     limit: u32,
     after: i64,
-    map: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<Page<T>> {
+    map: impl Fn(&Row) -> crate::store::db::Result<T>,
+) -> crate::store::db::Result<Page<T>> {
     let mut f = filter.clone();
     f.raw(live, vec![]);
     paged(conn, select, &f, seq_col, limit, after, |r| {
@@ -169,14 +163,14 @@ pub fn paged_live<T>(
 /// Runs `SELECT <cols> FROM <from> WHERE <filter> AND seq > after ORDER BY seq LIMIT n+1` and
 /// turns the extra row into a next-page cursor.
 pub fn paged<T>(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::db::Connection,
     select: &str,
     filter: &Filter,
     seq_col: &str,
     limit: u32,
     after: i64,
-    map: impl Fn(&Row<'_>) -> rusqlite::Result<(i64, T)>,
-) -> rusqlite::Result<Page<T>> {
+    map: impl Fn(&Row) -> crate::store::db::Result<(i64, T)>,
+) -> crate::store::db::Result<Page<T>> {
     let sql = format!(
         "{select} WHERE {} AND {seq_col} > ? ORDER BY {seq_col} LIMIT ?",
         filter.sql()

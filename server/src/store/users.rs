@@ -2,9 +2,9 @@
 //! keeps the row (so the audit trail and refused unlocks can still name it) but ends its
 //! sessions, grants and cloud keys.
 
+use crate::store::db::{params, Connection, OptionalExtension, Row};
 use ajar_protocol::{Role, UserIdentity};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::sql::{ms, paged_live, time, uuid, Filter, Page};
@@ -13,7 +13,7 @@ use crate::error::ApiError;
 
 pub const SELECT: &str = "SELECT seq, id, workspace_id, email_address, full_name, phone_number, user_identity_key, role, remote_unlock_enabled, created_at, deleted_at FROM user_identities";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<UserIdentity> {
+fn from_row(r: &Row) -> crate::store::db::Result<UserIdentity> {
     let full_name: Option<String> = r.get("full_name")?;
     let email: Option<String> = r.get("email_address")?;
     let phone: Option<String> = r.get("phone_number")?;

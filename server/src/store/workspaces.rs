@@ -1,7 +1,7 @@
 //! Workspaces (tenants). Every other row belongs to exactly one.
 
+use crate::store::db::{params, Connection};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
 use uuid::Uuid;
 
 use super::sql::{ms, uuid};
@@ -37,7 +37,7 @@ pub fn create(conn: &Connection, name: &str, now: DateTime<Utc>) -> StoreResult<
 
 pub fn list(conn: &Connection) -> StoreResult<Vec<Workspace>> {
     let mut stmt = conn.prepare("SELECT id, name FROM workspaces ORDER BY seq")?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map((), |r| {
         Ok(Workspace {
             id: uuid(r, "id")?,
             name: r.get("name")?,
@@ -47,6 +47,6 @@ pub fn list(conn: &Connection) -> StoreResult<Vec<Workspace>> {
 }
 
 pub fn is_empty(conn: &Connection) -> StoreResult<bool> {
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM workspaces", [], |r| r.get(0))?;
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM workspaces", (), |r| r.get(0))?;
     Ok(n == 0)
 }

@@ -1,5 +1,10 @@
 //! Test harness: starts the real `ajar-server` binary on 127.0.0.1 with a temporary data
 //! directory and a known bootstrap API key, and talks to it over HTTP.
+//!
+//! With `AJAR_TEST_POSTGRES=postgres://user@host:port/db` set, every server stores its data in
+//! PostgreSQL instead: each data directory gets its own fresh database on that server (created
+//! on first use, so a restart on the same directory finds its data again), and tests stay
+//! isolated and parallel. `scripts/test-postgres` starts a throwaway cluster and sets it.
 
 #![allow(dead_code)]
 
@@ -11,6 +16,95 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 pub const ADMIN_KEY: &str = "seam_testadmin_0123456789abcdefghij";
+
+/// The PostgreSQL server the suites run against, if any.
+pub fn pg_base() -> Option<String> {
+    std::env::var("AJAR_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// Whether the suites run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    pg_base().is_some()
+}
+
+/// Runs a blocking PostgreSQL client call off the async threads (the sync client runs its own
+/// runtime).
+pub fn pg_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(f)
+        .join()
+        .expect("postgres helper thread")
+}
+
+/// URL of the database that belongs to `dir` on the test PostgreSQL (created on first use), or
+/// `None` on SQLite.
+pub fn pg_database_for(dir: &Path) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    let base = pg_base()?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    dir.hash(&mut h);
+    let name = format!("ajar_t_{:016x}", h.finish());
+    let (prefix, _) = base
+        .rsplit_once('/')
+        .expect("AJAR_TEST_POSTGRES is a URL with a database");
+    let url = format!("{prefix}/{name}");
+    pg_blocking(move || {
+        let mut c = postgres::Client::connect(&base, postgres::NoTls)
+            .expect("connect to AJAR_TEST_POSTGRES");
+        let exists = c
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+            .expect("query pg_database")
+            .is_some();
+        if !exists {
+            c.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
+        }
+    });
+    Some(url)
+}
+
+/// Applies the test database of `dir` (if on PostgreSQL) to a command.
+pub fn with_database(cmd: &mut Command, dir: &Path) {
+    if let Some(url) = pg_database_for(dir) {
+        cmd.env("AJAR_DATABASE_URL", url);
+    }
+}
+
+/// Every stored byte of the server's data: the SQLite files, or on PostgreSQL every row of every
+/// table as text. For "this secret is never stored" checks.
+pub fn stored_bytes(dir: &Path) -> Vec<u8> {
+    match pg_database_for(dir) {
+        None => ["ajar.sqlite3", "ajar.sqlite3-wal"]
+            .iter()
+            .flat_map(|f| std::fs::read(dir.join(f)).unwrap_or_default())
+            .collect(),
+        Some(url) => pg_blocking(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            let tables: Vec<String> = c
+                .query(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+                    &[],
+                )
+                .expect("tables")
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let mut out = Vec::new();
+            for t in tables {
+                for r in c
+                    .query(&format!("SELECT t::text FROM {t} t"), &[])
+                    .expect("rows")
+                {
+                    let row: String = r.get(0);
+                    out.extend_from_slice(row.as_bytes());
+                    out.push(b'\n');
+                }
+            }
+            out
+        }),
+    }
+}
 
 /// A running server process.
 pub struct Server {
@@ -34,7 +128,9 @@ impl Server {
 
     /// Starts a server on `dir` (kept by the caller), with extra arguments.
     pub fn start_in(dir: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ajar-server"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ajar-server"));
+        with_database(&mut cmd, dir);
+        let mut child = cmd
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir)
             .args(args)
@@ -78,9 +174,14 @@ impl Server {
         clock: std::sync::Arc<dyn ajar_server::clock::Clock>,
         tune: impl FnOnce(&mut ajar_server::Config),
     ) -> Server {
-        let inner = ajar_server::testing::TestServer::start_with(ADMIN_KEY, clock, tune)
-            .await
-            .expect("start in process");
+        let inner = ajar_server::testing::TestServer::start_with(ADMIN_KEY, clock, |c| {
+            if let Some(url) = pg_database_for(&c.data_dir) {
+                c.database = Some(url);
+            }
+            tune(c)
+        })
+        .await
+        .expect("start in process");
         Server {
             child: None,
             url: inner.url.clone(),
@@ -184,9 +285,19 @@ impl Server {
         false
     }
 
+    /// Kills the server with SIGKILL (no clean shutdown) and waits for it.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
     /// Runs `ajar-server <args>` against this server's data directory.
     pub fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_ajar-server"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ajar-server"));
+        with_database(&mut cmd, &self.data_dir);
+        let out = cmd
             .args(args)
             .arg("--data-dir")
             .arg(&self.data_dir)

@@ -5,12 +5,12 @@
 
 use std::collections::BTreeSet;
 
+use crate::store::db::Connection;
+use crate::store::db::Value as Sql;
 use ajar_protocol::requests::*;
 use ajar_protocol::time::resolve_in_zone;
 use ajar_protocol::{AccessMethodMode, CloudKey, CloudKeyState, Person, TimeWindow};
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value as Sql;
-use rusqlite::Connection;
 use serde_json::Value;
 use uuid::Uuid;
 

@@ -38,7 +38,7 @@ pub async fn list(ctx: Ctx, body: Value) -> ApiResult<Value> {
         f.any_of("id", ids(&v));
     }
     if r.device_id.is_some() {
-        f.raw("0", vec![]);
+        f.raw("FALSE", vec![]);
     }
     let page = ctx
         .app

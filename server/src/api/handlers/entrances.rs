@@ -1,9 +1,9 @@
 //! `acs/entrances/*`: doors, with their live state from the door driver. Members see only the
 //! entrances of their own grants.
 
+use crate::store::db::Value as Sql;
 use ajar_protocol::requests::*;
 use ajar_protocol::AcsEntrance;
-use rusqlite::types::Value as Sql;
 use serde_json::Value;
 
 use super::{change, event, like, name_field, ok, one, paged, parse, required};

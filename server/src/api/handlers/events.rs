@@ -1,8 +1,8 @@
 //! `events/*`: the audit trail, newest first. Members see only events about themselves.
 
+use crate::store::db::Value as Sql;
 use ajar_protocol::requests::*;
 use ajar_protocol::time::parse_ts;
-use rusqlite::types::Value as Sql;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -98,7 +98,7 @@ pub async fn list(ctx: Ctx, body: Value) -> ApiResult<Value> {
     }
     if r.device_id.is_some() || r.device_ids.is_some_and(|d| !d.is_empty()) {
         // Ajar has no devices: nothing can match.
-        f.raw("0", vec![]);
+        f.raw("FALSE", vec![]);
     }
     let limit = match r.limit {
         None => 500,

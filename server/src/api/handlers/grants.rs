@@ -3,10 +3,10 @@
 
 use std::collections::BTreeSet;
 
+use crate::store::db::Value as Sql;
 use ajar_protocol::requests::*;
 use ajar_protocol::time::parse_ts;
 use ajar_protocol::{AccessGrant, AccessMethodMode, TimeWindow};
-use rusqlite::types::Value as Sql;
 use serde_json::{json, Value};
 use uuid::Uuid;
 

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeSet;
 
+use crate::store::db::Connection;
+use crate::store::db::Value as Sql;
 use ajar_protocol::requests::*;
 use ajar_protocol::time::{format_ts, resolve_in_zone};
 use ajar_protocol::{GuestLink, GuestLinkState, Role, WebhookUrl};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::types::Value as Sql;
-use rusqlite::Connection;
 use serde_json::{json, Value};
 use uuid::Uuid;
 

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::store::db::Value as Sql;
 use ajar_protocol::requests::*;
-use rusqlite::types::Value as Sql;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -46,7 +46,7 @@ pub async fn list(ctx: Ctx, body: Value) -> ApiResult<Value> {
     }
     if r.device_id.is_some() || r.space_id.is_some() || r.access_code_id.is_some() {
         // Ajar has no devices, spaces or access codes: nothing can match.
-        f.raw("0", vec![]);
+        f.raw("FALSE", vec![]);
     }
     let page = ctx
         .app

@@ -135,7 +135,7 @@ pub async fn list(ctx: Ctx, body: Value) -> ApiResult<Value> {
         f.raw("user_identifier_key IS NULL", vec![]);
     }
     if r.connect_webview_id.is_some() {
-        f.raw("0", vec![]);
+        f.raw("FALSE", vec![]);
     }
     let found = ctx.app.store.read(move |c| sessions::list(c, &f)).await?;
     Ok(many("client_sessions", &found))

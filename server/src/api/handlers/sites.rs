@@ -1,7 +1,7 @@
 //! `acs/systems/*`: sites. Members see the sites of the entrances they hold grants for.
 
+use crate::store::db::Value as Sql;
 use ajar_protocol::requests::*;
-use rusqlite::types::Value as Sql;
 use serde_json::Value;
 
 use super::{change, event, like, many, name_field, ok, one, parse, required};
@@ -41,7 +41,7 @@ pub async fn list(ctx: Ctx, body: Value) -> ApiResult<Value> {
     }
     if let Some(ca) = r.connected_account_id {
         if ca != crate::store::workspaces::connected_account_id(ctx.caller.workspace_id) {
-            f.raw("0", vec![]);
+            f.raw("FALSE", vec![]);
         }
     }
     let items = ctx.app.store.read(move |c| sites::list(c, &f)).await?;

@@ -1,8 +1,8 @@
 //! `user_identities/*`: people and their Ajar role. A member session sees only itself.
 
+use crate::store::db::Value as Sql;
 use ajar_protocol::requests::*;
 use ajar_protocol::Role;
-use rusqlite::types::Value as Sql;
 use serde_json::Value;
 
 use super::{change, event, like, name_field, ok, one, paged, parse};
