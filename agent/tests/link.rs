@@ -901,6 +901,9 @@ async fn on_postgres_an_unlock_accepted_by_one_instance_reaches_the_agent_on_ano
 /// Environment variable telling [`child_server_for_the_kill_test`] to run a server.
 const CHILD_SERVER: &str = "AJAR_TEST_CHILD_SERVER";
 const CHILD_LIFETIME_MS: u32 = 3000;
+/// The kill test's heartbeat: a killed instance's agents count as offline 3 s after its last
+/// refresh.
+const HEARTBEAT_MS: u32 = 1000;
 
 /// Not a test on its own: run as a separate process (this test binary again) by the kill test,
 /// with `AJAR_TEST_CHILD_SERVER` = `data_dir\ndatabase_url`, it serves until killed, so that the
@@ -917,6 +920,7 @@ fn child_server_for_the_kill_test() {
         database: Some(db.into()),
         agent_ack_timeout_ms: 2000,
         agent_command_lifetime_ms: CHILD_LIFETIME_MS,
+        agent_heartbeat_ms: HEARTBEAT_MS,
         ..ajar_server::Config::default()
     };
     tokio::runtime::Builder::new_multi_thread()
@@ -1008,6 +1012,7 @@ async fn on_postgres_an_instance_killed_mid_load_loses_no_acknowledged_unlock_an
     let a = TestServer::start_with(KEY, Arc::new(SystemClock), move |c| {
         c.agent_ack_timeout_ms = 2000;
         c.agent_command_lifetime_ms = CHILD_LIFETIME_MS;
+        c.agent_heartbeat_ms = HEARTBEAT_MS;
         c.data_dir = dir2;
         c.database = Some(db2);
     })
@@ -1019,7 +1024,7 @@ async fn on_postgres_an_instance_killed_mid_load_loses_no_acknowledged_unlock_an
     let code = w.code(&site).await;
     // The agent dials a load balancer that prefers B and falls back to A.
     let mut agent = AgentProc::enroll(&b.url, &code);
-    let (lb, _tap) = proxy_to(&[&b.url, &w.srv.url]).await;
+    let (lb, tap) = proxy_to(&[&b.url, &w.srv.url]).await;
     agent.run_with(&lb, &["--log-format", "json"]);
     let t = Instant::now();
     while post_at(&b.url, "/agents/get", json!({"agent_id": agent.agent_id})).await["agent"]
@@ -1030,10 +1035,11 @@ async fn on_postgres_an_instance_killed_mid_load_loses_no_acknowledged_unlock_an
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    // 40 unlocks, each with its own Idempotency-Key, alternately to A and B, four at a time;
+    // 48 unlocks, each with its own Idempotency-Key, alternately to A and B, four at a time;
     // B is killed once 10 have been answered. A request B cannot answer is retried on A with
-    // the same key, as a load balancer would.
-    const TOTAL: usize = 40;
+    // the same key, as a load balancer would. The balancer lets the agent back in (to A) only
+    // once A has seen B's presence go stale.
+    const TOTAL: usize = 48;
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let answered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let results = Arc::new(Mutex::new(Vec::<(String, Value)>::new()));
@@ -1085,8 +1091,28 @@ async fn on_postgres_an_instance_killed_mid_load_loses_no_acknowledged_unlock_an
         assert!(started.elapsed() < Duration::from_secs(60), "load stalled");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    tap.block.store(true, Ordering::SeqCst);
     b.kill();
+    let killed_at = Instant::now();
     let killed_after = answered.load(Ordering::SeqCst);
+    // B's presence row is still fresh: A answers from it, then the staleness rule (3
+    // heartbeats without a refresh) turns agent and door offline without B's help.
+    let from_a = || seen_from(&w.srv.url, &agent.agent_id, &door);
+    let (agent_on, door_on, _) = from_a().await;
+    assert!(agent_on && door_on, "fresh presence from B still counts");
+    loop {
+        let (agent_on, door_on, _) = from_a().await;
+        if !agent_on && !door_on {
+            break;
+        }
+        assert!(
+            killed_at.elapsed() < Duration::from_millis(u64::from(HEARTBEAT_MS) * 3 + 1500),
+            "a killed instance's agent still online after 3 heartbeats"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stale_after = killed_at.elapsed();
+    tap.block.store(false, Ordering::SeqCst);
     for w in workers {
         w.await.expect("worker");
     }
@@ -1110,9 +1136,9 @@ async fn on_postgres_an_instance_killed_mid_load_loses_no_acknowledged_unlock_an
         .filter(|(_, a)| a["error"]["type"] == "agent_offline")
         .count();
     eprintln!(
-        "kill test: {TOTAL} unlocks, B killed after {killed_after} answers: {success} success, \
-         {pending} pending, {not_confirmed} not confirmed, {offline} offline; {} commands accepted, \
-         {pulses} pulses",
+        "kill test: {TOTAL} unlocks, B killed after {killed_after} answers, its agent offline \
+         on A after {stale_after:?}: {success} success, {pending} pending, {not_confirmed} not \
+         confirmed, {offline} offline; {} commands accepted, {pulses} pulses",
         accepted.len()
     );
     assert_eq!(

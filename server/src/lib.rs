@@ -46,6 +46,9 @@ pub struct Config {
     pub agent_command_lifetime_ms: u32,
     /// How long an unlock waits for the agent's signed ack.
     pub agent_ack_timeout_ms: u32,
+    /// Heartbeat period told to agents (1 to 60 s): a link silent for 3 periods is dropped, and
+    /// with PostgreSQL a presence row not refreshed for 3 periods counts as offline.
+    pub agent_heartbeat_ms: u32,
     /// Reverse proxies whose `X-Forwarded-For` is believed (see `api::client_ip`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
@@ -67,6 +70,7 @@ impl Default for Config {
             agent_command_lifetime_ms: 5000,
             trusted_proxies: Vec::new(),
             agent_ack_timeout_ms: 3000,
+            agent_heartbeat_ms: 10_000,
         }
     }
 }
@@ -329,11 +333,12 @@ pub async fn start(config: Config, clock: Arc<dyn clock::Clock>) -> Result<Start
             path: config.data_dir.join(agents::KEY_FILE),
             source,
         })?;
-    let hub = agents::Hub::new(
+    let mut hub = agents::Hub::new(
         agent_key,
         i64::from(config.agent_command_lifetime_ms),
         std::time::Duration::from_millis(u64::from(config.agent_ack_timeout_ms)),
     );
+    hub.heartbeat_ms = config.agent_heartbeat_ms.clamp(1000, 60_000);
     let hub = Arc::new(hub);
     if store.dialect() == store::Dialect::Postgres {
         // Several instances may share the database: commands for an agent connected to another
