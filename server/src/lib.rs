@@ -255,6 +255,7 @@ impl Started {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let store = self.state.store.clone();
+        let agents = self.state.agents.clone();
         axum::serve(
             self.listener,
             api::router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -262,6 +263,12 @@ impl Started {
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(StartError::Serve)?;
+        if let Some(me) = agents.instance() {
+            // The agents held here reconnect to another instance; until then they are offline.
+            let _ = store
+                .write(move |c| store::presence::gone_instance(c, me))
+                .await;
+        }
         tracing::info!("shutting down: finishing queued writes");
         store.close();
         Ok(())

@@ -43,6 +43,15 @@ pub fn gone(conn: &Connection, agent_id: Uuid, link: &str) -> StoreResult<()> {
     Ok(())
 }
 
+/// Forgets every agent held by `instance` (it is shutting down cleanly).
+pub fn gone_instance(conn: &Connection, instance: Uuid) -> StoreResult<()> {
+    conn.execute(
+        "DELETE FROM agent_presence WHERE link LIKE ?1",
+        [format!("{instance}:%")],
+    )?;
+    Ok(())
+}
+
 fn marks(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
@@ -168,6 +177,13 @@ mod tests {
         assert!(online(at(2000)).contains(&agent));
         gone(&c, agent, "B:7").unwrap();
         assert!(online(at(2000)).is_empty());
+        // A clean shutdown of B forgets B's agents, not another instance's.
+        let (ia, ib) = (Uuid::now_v7(), Uuid::now_v7());
+        seen(&c, agent, &format!("{ia}:1"), at(2000)).unwrap();
+        gone_instance(&c, ib).unwrap();
+        assert!(online(at(2001)).contains(&agent));
+        gone_instance(&c, ia).unwrap();
+        assert!(online(at(2001)).is_empty());
 
         // A revoked agent is never online.
         seen(&c, agent, "B:8", at(3000)).unwrap();
