@@ -237,7 +237,7 @@ impl Agent {
                         return Ok(());
                     }
                 };
-                tracing::info!(command_id = %cmd.command_id, entrance = %cmd.acs_entrance_id, pulse_ms = cmd.pulse_ms, seq = cmd.seq, "command accepted");
+                tracing::info!(command_id = %cmd.command_id, entrance = %cmd.acs_entrance_id, pulse_ms = cmd.pulse_ms, seq = cmd.seq, expires_at_ms = cmd.expires_at_ms, "command accepted");
                 // The sequence is on disk before the relay moves.
                 let persisted = self.state.save_last_seq(cmd.seq);
                 let (driver, key, acks) = (self.driver.clone(), self.key.clone(), acks.clone());

@@ -220,6 +220,11 @@ impl AgentProc {
 
     /// Runs the agent, dialling `server` (the real one or a proxy).
     fn run(&mut self, server: &str) {
+        self.run_with(server, &[]);
+    }
+
+    /// [`AgentProc::run`] with extra command-line arguments.
+    fn run_with(&mut self, server: &str, extra: &[&str]) {
         let cfg = format!(
             "server = \"{server}\"\nstate_dir = \"{}\"\nheartbeat_secs = 1\nmax_backoff_secs = 1\n[driver]\nkind = \"command\"\nprogram = \"/bin/sh\"\nargs = [\"-c\", \"echo \\\"$0 $1 $2\\\" >> {}\"]\n",
             self.state().display(),
@@ -235,6 +240,7 @@ impl AgentProc {
                 .arg(&cfg_path)
                 .arg("--test-clock-offset-file")
                 .arg(self.clock_file())
+                .args(extra)
                 .stdout(Stdio::null())
                 .stderr(log)
                 .spawn()
@@ -291,7 +297,16 @@ impl Tap {
 }
 
 async fn proxy(server_url: &str) -> (String, Arc<Tap>) {
-    let upstream = format!("{}/agents/link", server_url.replace("http://", "ws://"));
+    proxy_to(&[server_url]).await
+}
+
+/// A proxy that, like a load balancer, passes each new connection to the first of `servers`
+/// that accepts it.
+async fn proxy_to(servers: &[&str]) -> (String, Arc<Tap>) {
+    let upstreams: Vec<String> = servers
+        .iter()
+        .map(|u| format!("{}/agents/link", u.replace("http://", "ws://")))
+        .collect();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let tap = Arc::new(Tap::default());
@@ -305,12 +320,19 @@ async fn proxy(server_url: &str) -> (String, Arc<Tap>) {
                 drop(tcp);
                 continue;
             }
-            let (t2, up) = (t.clone(), upstream.clone());
+            let (t2, ups) = (t.clone(), upstreams.clone());
             let task = tokio::spawn(async move {
                 let Ok(agent) = tokio_tungstenite::accept_async(tcp).await else {
                     return;
                 };
-                let Ok((server, _)) = tokio_tungstenite::connect_async(&up).await else {
+                let mut server = None;
+                for up in &ups {
+                    if let Ok((s, _)) = tokio_tungstenite::connect_async(up).await {
+                        server = Some(s);
+                        break;
+                    }
+                }
+                let Some(server) = server else {
                     return;
                 };
                 let (mut a_tx, mut a_rx) = agent.split();
@@ -764,6 +786,32 @@ async fn instance(dir: &std::path::Path, db: &str) -> TestServer {
     .expect("server")
 }
 
+/// `path` with `body` on the server at `url` (answers of any status).
+async fn post_at(url: &str, path: &str, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("{url}{path}"))
+        .bearer_auth(KEY)
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+        .json::<Value>()
+        .await
+        .expect("json")
+}
+
+/// What the instance at `url` says of the agent's link and of the door: (agent online, door
+/// online, door locked).
+async fn seen_from(url: &str, agent: &str, door: &str) -> (bool, bool, bool) {
+    let a = post_at(url, "/agents/get", json!({"agent_id": agent})).await;
+    let e = post_at(url, "/acs/entrances/get", json!({"acs_entrance_id": door})).await;
+    (
+        a["agent"]["is_online"] == true,
+        e["acs_entrance"]["ajar_metadata"]["is_online"] == true,
+        e["acs_entrance"]["is_locked"] == true,
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgres_an_unlock_accepted_by_one_instance_reaches_the_agent_on_another() {
     let Some(db) = pg_test_database() else {
@@ -772,23 +820,16 @@ async fn on_postgres_an_unlock_accepted_by_one_instance_reaches_the_agent_on_ano
     let dir = tempfile::tempdir().unwrap();
     let w = World::with(instance(dir.path(), &db).await, 1).await;
     let b = instance(dir.path(), &db).await;
+    // A third instance that takes no part in any unlock: it knows only what the database says.
+    let c = instance(dir.path(), &db).await;
     let (site, door) = w.doors[0].clone();
     let code = w.code(&site).await;
     // The agent enrolls and connects through instance B; unlocks go to instance A.
     let mut agent = AgentProc::enroll(&b.url, &code);
     agent.run(&b.url);
     let on_b = |path: &'static str, body: Value| {
-        let (http, url) = (w.http.clone(), b.url.clone());
-        async move {
-            let r = http
-                .post(format!("{url}{path}"))
-                .bearer_auth(KEY)
-                .json(&body)
-                .send()
-                .await
-                .expect("request");
-            r.json::<Value>().await.expect("json")
-        }
+        let url = b.url.clone();
+        async move { post_at(&url, path, body).await }
     };
     let t = Instant::now();
     while on_b("/agents/get", json!({"agent_id": agent.agent_id})).await["agent"]["is_online"]
@@ -800,7 +841,14 @@ async fn on_postgres_an_unlock_accepted_by_one_instance_reaches_the_agent_on_ano
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(!w.online(&agent.agent_id).await, "A has no link of its own");
+    // Every instance gives the same answer, whichever holds the link.
+    for url in [&w.srv.url, &b.url, &c.url] {
+        assert_eq!(
+            seen_from(url, &agent.agent_id, &door).await,
+            (true, true, true),
+            "{url}: agent online, door online and locked"
+        );
+    }
 
     let (att, took) = w.unlock(&door).await;
     assert_eq!(att["status"], "success", "{att}");
@@ -809,6 +857,14 @@ async fn on_postgres_an_unlock_accepted_by_one_instance_reaches_the_agent_on_ano
     assert_eq!(agent.pulses(), 1, "one command, one pulse");
     let ev = w.events(att["action_attempt_id"].as_str().unwrap()).await;
     assert!(ev.iter().any(|e| e == "lock.unlocked"), "{ev:?}");
+    // The door stands open (for its 5 s pulse) on every instance, C included.
+    for url in [&w.srv.url, &b.url, &c.url] {
+        assert_eq!(
+            seen_from(url, &agent.agent_id, &door).await,
+            (true, true, false),
+            "{url}: the door is unlocked"
+        );
+    }
 
     // Through B itself (the local path) and again through A: one pulse each, never more.
     let v = on_b(
@@ -822,7 +878,8 @@ async fn on_postgres_an_unlock_accepted_by_one_instance_reaches_the_agent_on_ano
     settle().await;
     assert_eq!(agent.pulses(), 3);
 
-    // The agent gone from every instance: A's unlock is refused as offline, nothing pulses.
+    // The agent gone from every instance: each says so, A's unlock is refused as offline,
+    // nothing pulses.
     let agent_id = agent.agent_id.clone();
     drop(agent);
     let t = Instant::now();
@@ -830,9 +887,318 @@ async fn on_postgres_an_unlock_accepted_by_one_instance_reaches_the_agent_on_ano
         assert!(t.elapsed() < Duration::from_secs(20));
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    for url in [&w.srv.url, &b.url, &c.url] {
+        let (agent_on, door_on, _) = seen_from(url, &agent_id, &door).await;
+        assert!(!agent_on && !door_on, "{url}: agent and door offline");
+    }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (att, took) = w.unlock(&door).await;
     assert_eq!(att["status"], "error", "{att}");
     assert_eq!(att["error"]["type"], "agent_offline", "{att}");
     assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+/// Environment variable telling [`child_server_for_the_kill_test`] to run a server.
+const CHILD_SERVER: &str = "AJAR_TEST_CHILD_SERVER";
+const CHILD_LIFETIME_MS: u32 = 3000;
+/// The kill test's heartbeat: a killed instance's agents count as offline 3 s after its last
+/// refresh.
+const HEARTBEAT_MS: u32 = 1000;
+
+/// Not a test on its own: run as a separate process (this test binary again) by the kill test,
+/// with `AJAR_TEST_CHILD_SERVER` = `data_dir\ndatabase_url`, it serves until killed, so that the
+/// instance can be killed with SIGKILL. Without the variable it returns at once.
+#[test]
+fn child_server_for_the_kill_test() {
+    let Ok(spec) = std::env::var(CHILD_SERVER) else {
+        return;
+    };
+    let (dir, db) = spec.split_once('\n').expect("data_dir\\ndatabase");
+    let config = ajar_server::Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: dir.into(),
+        database: Some(db.into()),
+        agent_ack_timeout_ms: 2000,
+        agent_command_lifetime_ms: CHILD_LIFETIME_MS,
+        agent_heartbeat_ms: HEARTBEAT_MS,
+        ..ajar_server::Config::default()
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(ajar_server::store::BLOCKING_THREADS)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(ajar_server::run(config))
+        .expect("child server");
+}
+
+/// A server instance in its own process (killed, with SIGKILL, when dropped).
+struct ChildServer {
+    child: Child,
+    url: String,
+}
+
+impl ChildServer {
+    fn start(dir: &std::path::Path, db: &str) -> ChildServer {
+        use std::io::BufRead;
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "child_server_for_the_kill_test",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_SERVER, format!("{}\n{db}", dir.display()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("the child server exited before listening")
+                .unwrap();
+            // The test harness may print "test … ... " on the same line first.
+            if let Some((_, addr)) = line.split_once("ajar-server listening on ") {
+                break addr.trim().to_owned();
+            }
+        };
+        // Keep draining its stdout so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        ChildServer { child, url }
+    }
+
+    /// SIGKILL: no shutdown, no goodbye to the agent or the database.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The commands the agent accepted, from its JSON log: (command id, wall time of acceptance in
+/// ms, command expiry in ms).
+fn accepted_commands(log: &str) -> Vec<(String, i64, i64)> {
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == "command accepted")
+        .map(|v| {
+            let at = chrono::DateTime::parse_from_rfc3339(v["timestamp"].as_str().unwrap())
+                .unwrap()
+                .timestamp_millis();
+            let f = &v["fields"];
+            let expires = f["expires_at_ms"].as_i64().unwrap();
+            (f["command_id"].as_str().unwrap().to_owned(), at, expires)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_an_instance_killed_mid_load_loses_no_acknowledged_unlock_and_duplicates_none()
+{
+    let Some(db) = pg_test_database() else {
+        return; // needs AJAR_TEST_POSTGRES: several instances share a PostgreSQL database
+    };
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let (dir2, db2) = (dir.path().to_owned(), db.clone());
+    let a = TestServer::start_with(KEY, Arc::new(SystemClock), move |c| {
+        c.agent_ack_timeout_ms = 2000;
+        c.agent_command_lifetime_ms = CHILD_LIFETIME_MS;
+        c.agent_heartbeat_ms = HEARTBEAT_MS;
+        c.data_dir = dir2;
+        c.database = Some(db2);
+    })
+    .await
+    .expect("server");
+    let w = World::with(a, 1).await;
+    let mut b = ChildServer::start(dir.path(), &db);
+    let (site, door) = w.doors[0].clone();
+    let code = w.code(&site).await;
+    // The agent dials a load balancer that prefers B and falls back to A.
+    let mut agent = AgentProc::enroll(&b.url, &code);
+    let (lb, tap) = proxy_to(&[&b.url, &w.srv.url]).await;
+    agent.run_with(&lb, &["--log-format", "json"]);
+    let t = Instant::now();
+    while post_at(&b.url, "/agents/get", json!({"agent_id": agent.agent_id})).await["agent"]
+        ["is_online"]
+        != true
+    {
+        assert!(t.elapsed() < Duration::from_secs(20), "agent never on B");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // 48 unlocks, each with its own Idempotency-Key, alternately to A and B, four at a time;
+    // B is killed once 10 have been answered. A request B cannot answer is retried on A with
+    // the same key, as a load balancer would. The balancer lets the agent back in (to A) only
+    // once A has seen B's presence go stale.
+    const TOTAL: usize = 48;
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let answered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let results = Arc::new(Mutex::new(Vec::<(String, Value)>::new()));
+    let (a_url, b_url) = (w.srv.url.clone(), b.url.clone());
+    let mut workers = vec![];
+    for _ in 0..4 {
+        let (next, answered, results) = (next.clone(), answered.clone(), results.clone());
+        let (a_url, b_url, method, door) =
+            (a_url.clone(), b_url.clone(), w.method.clone(), door.clone());
+        workers.push(tokio::spawn(async move {
+            let http = reqwest::Client::builder()
+                .timeout(Duration::from_secs(15))
+                .build()
+                .unwrap();
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= TOTAL {
+                    return;
+                }
+                let key = format!("kill-test-{i}");
+                let body = json!({"access_method_id": method, "acs_entrance_id": door});
+                let send = |url: String| {
+                    http.post(format!("{url}/access_methods/unlock_door"))
+                        .bearer_auth(KEY)
+                        .header("Idempotency-Key", key.clone())
+                        .json(&body)
+                        .send()
+                };
+                let first = if i % 2 == 0 { &a_url } else { &b_url };
+                let mut answer = match send(first.clone()).await {
+                    Ok(r) if r.status().as_u16() == 200 => Some(r.json::<Value>().await),
+                    _ => None,
+                };
+                if !matches!(answer, Some(Ok(_))) {
+                    let r = send(a_url.clone()).await.expect("A answers");
+                    assert_eq!(r.status().as_u16(), 200);
+                    answer = Some(r.json::<Value>().await);
+                }
+                let v = answer.unwrap().unwrap();
+                results
+                    .lock()
+                    .unwrap()
+                    .push((key, v["action_attempt"].clone()));
+                answered.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    }
+    while answered.load(Ordering::SeqCst) < 10 {
+        assert!(started.elapsed() < Duration::from_secs(60), "load stalled");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tap.block.store(true, Ordering::SeqCst);
+    b.kill();
+    let killed_at = Instant::now();
+    let killed_after = answered.load(Ordering::SeqCst);
+    // B's presence row is still fresh: A answers from it, then the staleness rule (3
+    // heartbeats without a refresh) turns agent and door offline without B's help.
+    let from_a = || seen_from(&w.srv.url, &agent.agent_id, &door);
+    let (agent_on, door_on, _) = from_a().await;
+    assert!(agent_on && door_on, "fresh presence from B still counts");
+    loop {
+        let (agent_on, door_on, _) = from_a().await;
+        if !agent_on && !door_on {
+            break;
+        }
+        assert!(
+            killed_at.elapsed() < Duration::from_millis(u64::from(HEARTBEAT_MS) * 3 + 1500),
+            "a killed instance's agent still online after 3 heartbeats"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stale_after = killed_at.elapsed();
+    tap.block.store(false, Ordering::SeqCst);
+    for w in workers {
+        w.await.expect("worker");
+    }
+    assert!(killed_after < TOTAL, "B was killed mid-load");
+    let results = results.lock().unwrap().clone();
+    assert_eq!(results.len(), TOTAL);
+
+    // Every answer is final (no later pulse): wait past every command's expiry, then count.
+    tokio::time::sleep(Duration::from_millis(u64::from(CHILD_LIFETIME_MS) + 1000)).await;
+    let accepted = accepted_commands(&agent.log());
+    let pulses = agent.pulses();
+    let status = |s: &str| results.iter().filter(|(_, a)| a["status"] == s).count();
+    let success = status("success");
+    let pending = status("pending");
+    let not_confirmed = results
+        .iter()
+        .filter(|(_, a)| a["error"]["type"] == "device_not_confirmed")
+        .count();
+    let offline = results
+        .iter()
+        .filter(|(_, a)| a["error"]["type"] == "agent_offline")
+        .count();
+    eprintln!(
+        "kill test: {TOTAL} unlocks, B killed after {killed_after} answers, its agent offline \
+         on A after {stale_after:?}: {success} success, {pending} pending, {not_confirmed} not \
+         confirmed, {offline} offline; {} commands accepted, {pulses} pulses",
+        accepted.len()
+    );
+    assert_eq!(
+        success + pending + not_confirmed + offline,
+        TOTAL,
+        "no other outcome: {results:?}"
+    );
+    assert!(success >= 5, "the load did unlock doors: {success}");
+    // Each command pulsed once and never twice; each accepted before its expiry.
+    let mut ids: Vec<&String> = accepted.iter().map(|(id, _, _)| id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), accepted.len(), "a command id accepted twice");
+    assert_eq!(pulses, accepted.len(), "one pulse per accepted command");
+    for (id, at, expires) in &accepted {
+        assert!(
+            at < expires,
+            "command {id} accepted at {at} after its expiry {expires}"
+        );
+    }
+    // Every acknowledged unlock pulsed; only unlocks whose outcome was left open (pending on the
+    // killed instance, or "not confirmed") may have pulsed besides.
+    assert!(pulses >= success, "an acknowledged unlock did not pulse");
+    assert!(
+        pulses <= success + pending + not_confirmed,
+        "a refused unlock pulsed: {pulses} pulses"
+    );
+    // The same keys again on A: the same attempts, nothing new sent.
+    for (key, att) in &results {
+        let r = w
+            .http
+            .post(format!("{}/access_methods/unlock_door", w.srv.url))
+            .bearer_auth(KEY)
+            .header("Idempotency-Key", key.clone())
+            .json(&json!({"access_method_id": w.method, "acs_entrance_id": door}))
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(
+            v["action_attempt"]["action_attempt_id"], att["action_attempt_id"],
+            "{key}: a retried key is the same attempt"
+        );
+    }
+    settle().await;
+    assert_eq!(agent.pulses(), pulses, "replays sent nothing");
+
+    // The agent is back through A (its second session): unlocks succeed again, one pulse each.
+    let t = Instant::now();
+    while agent.log().matches("server authenticated").count() < 2 {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the agent never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    w.wait_online(&agent.agent_id, true).await;
+    let (att, _) = w.unlock(&door).await;
+    assert_eq!(att["status"], "success", "{att}");
+    settle().await;
+    assert_eq!(agent.pulses(), pulses + 1);
+    assert!(started.elapsed() < Duration::from_secs(120));
 }

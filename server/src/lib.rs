@@ -13,12 +13,14 @@ pub mod secrets;
 pub mod store;
 pub mod testing;
 
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Utc;
 use tokio::net::TcpListener;
+use uuid::Uuid;
 
 use crate::drivers::{DoorDriver, SimulatedDriver};
 use crate::store::Store;
@@ -44,6 +46,9 @@ pub struct Config {
     pub agent_command_lifetime_ms: u32,
     /// How long an unlock waits for the agent's signed ack.
     pub agent_ack_timeout_ms: u32,
+    /// Heartbeat period told to agents (1 to 60 s): a link silent for 3 periods is dropped, and
+    /// with PostgreSQL a presence row not refreshed for 3 periods counts as offline.
+    pub agent_heartbeat_ms: u32,
     /// Reverse proxies whose `X-Forwarded-For` is believed (see `api::client_ip`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
@@ -65,6 +70,7 @@ impl Default for Config {
             agent_command_lifetime_ms: 5000,
             trusted_proxies: Vec::new(),
             agent_ack_timeout_ms: 3000,
+            agent_heartbeat_ms: 10_000,
         }
     }
 }
@@ -80,20 +86,74 @@ pub struct RuntimeConfig {
 }
 
 impl AppState {
-    /// Live state of a door: from its site's door agent when it has one, else from the driver.
-    pub fn door_state(
+    /// Live state of doors: from their site's door agent when it has one, else from the driver.
+    /// On a single SQLite instance the agent state is this instance's own links; with several
+    /// instances on PostgreSQL it is also what the others recorded in `store::presence` (one
+    /// read, no write), so every instance gives the same answer.
+    pub async fn door_states(
         &self,
-        e: &ajar_protocol::AcsEntrance,
+        es: &[ajar_protocol::AcsEntrance],
         now: chrono::DateTime<Utc>,
-    ) -> drivers::DoorState {
-        if e.ajar_metadata.driver == "agent" {
-            drivers::DoorState {
-                online: self.agents.site_online(e.acs_system_id),
-                unlocked_until: self.agents.unlocked_until(e.acs_entrance_id, now),
-            }
-        } else {
-            self.driver.state(e.acs_entrance_id, now)
+    ) -> store::StoreResult<Vec<drivers::DoorState>> {
+        let by_agent: Vec<&ajar_protocol::AcsEntrance> = es
+            .iter()
+            .filter(|e| e.ajar_metadata.driver == "agent")
+            .collect();
+        let (mut sites_online, mut open) = (HashSet::new(), HashMap::new());
+        if self.agents.instance().is_some() && !by_agent.is_empty() {
+            let sites: Vec<Uuid> = by_agent.iter().map(|e| e.acs_system_id).collect();
+            let doors: Vec<Uuid> = by_agent.iter().map(|e| e.acs_entrance_id).collect();
+            let since = store::presence::fresh_since(now, self.agents.heartbeat_ms);
+            (sites_online, open) = self
+                .store
+                .read(move |c| {
+                    Ok((
+                        store::presence::online_sites(c, &sites, since)?,
+                        store::presence::unlocked_until(c, &doors, now)?,
+                    ))
+                })
+                .await?;
         }
+        Ok(es
+            .iter()
+            .map(|e| {
+                if e.ajar_metadata.driver == "agent" {
+                    let here = self.agents.unlocked_until(e.acs_entrance_id, now);
+                    let there = open.get(&e.acs_entrance_id).copied();
+                    drivers::DoorState {
+                        online: self.agents.site_online(e.acs_system_id)
+                            || sites_online.contains(&e.acs_system_id),
+                        unlocked_until: here.max(there),
+                    }
+                } else {
+                    self.driver.state(e.acs_entrance_id, now)
+                }
+            })
+            .collect())
+    }
+
+    /// Which of `agents` are connected: to this instance, or (PostgreSQL) to another one that
+    /// heard from them within the staleness window.
+    pub async fn agents_online(&self, agents: &[Uuid]) -> store::StoreResult<HashSet<Uuid>> {
+        let mut online: HashSet<Uuid> = agents
+            .iter()
+            .copied()
+            .filter(|a| self.agents.is_online(*a))
+            .collect();
+        if self.agents.instance().is_some() && online.len() < agents.len() {
+            let rest: Vec<Uuid> = agents
+                .iter()
+                .copied()
+                .filter(|a| !online.contains(a))
+                .collect();
+            let since = store::presence::fresh_since(self.clock.now(), self.agents.heartbeat_ms);
+            online.extend(
+                self.store
+                    .read(move |c| store::presence::online_agents(c, &rest, since))
+                    .await?,
+            );
+        }
+        Ok(online)
     }
 }
 
@@ -195,6 +255,7 @@ impl Started {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let store = self.state.store.clone();
+        let agents = self.state.agents.clone();
         axum::serve(
             self.listener,
             api::router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -202,6 +263,12 @@ impl Started {
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(StartError::Serve)?;
+        if let Some(me) = agents.instance() {
+            // The agents held here reconnect to another instance; until then they are offline.
+            let _ = store
+                .write(move |c| store::presence::gone_instance(c, me))
+                .await;
+        }
         tracing::info!("shutting down: finishing queued writes");
         store.close();
         Ok(())
@@ -273,11 +340,12 @@ pub async fn start(config: Config, clock: Arc<dyn clock::Clock>) -> Result<Start
             path: config.data_dir.join(agents::KEY_FILE),
             source,
         })?;
-    let hub = agents::Hub::new(
+    let mut hub = agents::Hub::new(
         agent_key,
         i64::from(config.agent_command_lifetime_ms),
         std::time::Duration::from_millis(u64::from(config.agent_ack_timeout_ms)),
     );
+    hub.heartbeat_ms = config.agent_heartbeat_ms.clamp(1000, 60_000);
     let hub = Arc::new(hub);
     if store.dialect() == store::Dialect::Postgres {
         // Several instances may share the database: commands for an agent connected to another

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::Outbound;
-use crate::store::{agents, entrances, events};
+use crate::store::{agents, entrances, events, presence};
 use crate::AppState;
 
 /// How long a new connection may take to say hello.
@@ -97,19 +97,30 @@ async fn serve(app: Arc<AppState>, mut socket: WebSocket) {
     // A revoke that committed between the lookup and the registration must still win.
     let id = agent.agent_id;
     let now = app.clock.now();
+    let link = hub.link_name(conn_id);
+    let link_w = link.clone();
     let still_live = app
         .store
         .write(move |c| {
             let live = agents::get_any(c, id)?.is_some_and(|a| a.revoked_at.is_none());
             if live {
                 agents::touch_connected(c, id, now)?;
+                if let Some(link) = &link_w {
+                    presence::seen(c, id, link, now)?;
+                }
             }
             Ok(live)
         })
         .await
         .unwrap_or(false);
+    let leave = Leave {
+        app: app.clone(),
+        agent_id: id,
+        conn_id,
+        link: link.clone(),
+    };
     if !still_live {
-        hub.unregister(id, conn_id);
+        leave.now().await;
         return close(socket, "agent revoked").await;
     }
     let welcome = wire::seal(
@@ -123,11 +134,15 @@ async fn serve(app: Arc<AppState>, mut socket: WebSocket) {
         hub.signing_key(),
     );
     if socket.send(Message::Text(welcome.into())).await.is_err() {
-        hub.unregister(id, conn_id);
+        leave.now().await;
         return;
     }
     tracing::info!(agent_id = %id, site = %agent.acs_system_id, version = %hello.agent_version, "agent connected");
     let idle = Duration::from_millis(u64::from(hub.heartbeat_ms) * 3);
+    // With PostgreSQL the presence row is refreshed on a heartbeat at most twice per heartbeat
+    // period, however often the agent pings.
+    let refresh = Duration::from_millis(u64::from(hub.heartbeat_ms) / 2);
+    let mut refreshed = tokio::time::Instant::now();
     let why = loop {
         tokio::select! {
             msg = tokio::time::timeout(idle, socket.recv()) => match msg {
@@ -136,7 +151,7 @@ async fn serve(app: Arc<AppState>, mut socket: WebSocket) {
                 Ok(Some(Ok(Message::Ping(_)))) | Ok(Some(Ok(Message::Pong(_)))) => {}
                 Ok(Some(Ok(Message::Binary(_)))) => {
                     close(socket, "binary frames are not part of the protocol").await;
-                    hub.unregister(id, conn_id);
+                    leave.now().await;
                     return;
                 }
                 Ok(Some(Ok(Message::Text(t)))) => match handle(&app, &agent, &key, t.as_bytes()) {
@@ -146,19 +161,32 @@ async fn serve(app: Arc<AppState>, mut socket: WebSocket) {
                         }
                         // Each heartbeat re-reads the agent, so a revoke made offline
                         // (`ajar-server agents revoke`) also cuts the link within one beat.
-                        let live = app.store.read(move |c| agents::get_any(c, id)).await
-                            .map(|a| a.is_some_and(|a| a.revoked_at.is_none()))
-                            .unwrap_or(true);
+                        let live = match &link {
+                            Some(link) if refreshed.elapsed() >= refresh => {
+                                refreshed = tokio::time::Instant::now();
+                                let (link, now) = (link.clone(), app.clock.now());
+                                app.store.write(move |c| {
+                                    let live = agents::get_any(c, id)?.is_some_and(|a| a.revoked_at.is_none());
+                                    if live {
+                                        presence::seen(c, id, &link, now)?;
+                                    }
+                                    Ok(live)
+                                }).await.unwrap_or(true)
+                            }
+                            _ => app.store.read(move |c| agents::get_any(c, id)).await
+                                .map(|a| a.is_some_and(|a| a.revoked_at.is_none()))
+                                .unwrap_or(true),
+                        };
                         if !live {
                             close(socket, "agent revoked").await;
-                            hub.unregister(id, conn_id);
+                            leave.now().await;
                             return;
                         }
                     }
                     Ok(None) => {}
                     Err(why) => {
                         close(socket, why).await;
-                        hub.unregister(id, conn_id);
+                        leave.now().await;
                         return;
                     }
                 }
@@ -171,7 +199,7 @@ async fn serve(app: Arc<AppState>, mut socket: WebSocket) {
                 }
                 Some(Outbound::Close(why)) => {
                     close(socket, why).await;
-                    hub.unregister(id, conn_id);
+                    leave.now().await;
                     return;
                 }
                 None => break "hub closed",
@@ -179,7 +207,33 @@ async fn serve(app: Arc<AppState>, mut socket: WebSocket) {
         }
     };
     tracing::info!(agent_id = %id, reason = why, "agent disconnected");
-    hub.unregister(id, conn_id);
+    leave.now().await;
+}
+
+/// Ends one registered connection: forgets it in the hub and, with PostgreSQL, removes its
+/// presence row (only if this link still holds the agent).
+struct Leave {
+    app: Arc<AppState>,
+    agent_id: Uuid,
+    conn_id: u64,
+    link: Option<String>,
+}
+
+impl Leave {
+    async fn now(self) {
+        self.app.agents.unregister(self.agent_id, self.conn_id);
+        if let Some(link) = self.link {
+            let id = self.agent_id;
+            if let Err(e) = self
+                .app
+                .store
+                .write(move |c| presence::gone(c, id, &link))
+                .await
+            {
+                tracing::warn!(agent_id = %id, error = %e, "cannot clear the agent's presence; it goes stale");
+            }
+        }
+    }
 }
 
 /// Handles one frame from an authenticated agent: `Ok(Some(reply))`, `Ok(None)`, or

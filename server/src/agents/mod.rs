@@ -208,6 +208,17 @@ impl Hub {
         }
     }
 
+    /// With PostgreSQL: this instance's id, under which it records the agents it holds in
+    /// `agent_presence` (see `store::presence`); `None` on a single SQLite instance.
+    pub fn instance(&self) -> Option<Uuid> {
+        self.cluster.get().map(|c| c.instance)
+    }
+
+    /// The name of one connection in `agent_presence`: unique across instances and restarts.
+    pub(crate) fn link_name(&self, conn_id: u64) -> Option<String> {
+        self.instance().map(|i| format!("{i}:{conn_id}"))
+    }
+
     /// Routes commands for agents connected to other instances through `cluster`.
     pub fn set_cluster(&self, cluster: Arc<cluster::Cluster>) {
         let _ = self.cluster.set(cluster);

@@ -325,17 +325,16 @@ async fn view_inner(
             }
         })
         .await?;
+    let states = app.door_states(&found, now).await?;
     let entrances = found
         .into_iter()
-        .map(|e| {
-            let st = app.door_state(&e, now);
-            GuestEntrance {
-                acs_entrance_id: e.acs_entrance_id,
-                display_name: e.display_name,
-                is_locked: st.unlocked_until.is_none(),
-                unlocked_until: st.unlocked_until,
-                relock_pulse_ms: e.ajar_metadata.relock_pulse_ms,
-            }
+        .zip(states)
+        .map(|(e, st)| GuestEntrance {
+            acs_entrance_id: e.acs_entrance_id,
+            display_name: e.display_name,
+            is_locked: st.unlocked_until.is_none(),
+            unlocked_until: st.unlocked_until,
+            relock_pulse_ms: e.ajar_metadata.relock_pulse_ms,
         })
         .collect();
     let v = GuestView {

@@ -299,9 +299,19 @@ pub async fn deliver(app: &AppState, mut outcome: Outcome) -> StoreResult<Outcom
     }
     let now = app.clock.now();
     let saved = attempt.clone();
+    // Several instances: the others learn that the door stands open from the database.
+    let shared_open = (failure.is_none() && app.agents.instance().is_some()).then(|| {
+        (
+            route.entrance,
+            now + chrono::Duration::milliseconds(i64::from(route.pulse_ms)),
+        )
+    });
     app.store
         .write(move |c| {
             attempts::finish(c, route.ws, &saved, now)?;
+            if let Some((door, until)) = shared_open {
+                crate::store::presence::opened(c, door, until)?;
+            }
             let mut e = route.event;
             e.agent_id = Some(route.agent_id);
             e.occurred_at = now;

@@ -25,6 +25,7 @@ pub mod grants;
 pub mod guest_links;
 pub mod keys;
 pub mod maintenance;
+pub mod presence;
 pub mod rate_limits;
 pub mod schema;
 pub mod sessions;

@@ -271,6 +271,20 @@ CREATE TABLE rate_limits (
     tat INTEGER NOT NULL
 );
 "#,
+    // Door-agent state shared by server instances (issue 10, see `store::presence`): which
+    // instance's link holds each agent and when it last heard from it, and until when an
+    // agent-driven door stays unlocked after a confirmed pulse. Transient: not exported.
+    r#"
+CREATE TABLE agent_presence (
+    agent_id TEXT PRIMARY KEY,
+    link TEXT NOT NULL,
+    seen_at INTEGER NOT NULL
+);
+CREATE TABLE agent_door_state (
+    acs_entrance_id TEXT PRIMARY KEY,
+    unlocked_until INTEGER NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -36,7 +36,7 @@ pub const TABLES: &[&str] = &[
 ];
 
 /// Tables of transient state that belong to no workspace and do not move.
-const TRANSIENT: &[&str] = &["rate_limits"];
+const TRANSIENT: &[&str] = &["rate_limits", "agent_presence", "agent_door_state"];
 
 /// The columns an event row may carry in an export.
 const EVENT_COLUMNS: &[&str] = &[

@@ -110,8 +110,10 @@ pub async fn list(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .store
         .read(move |c| agents::list(c, ws, r.acs_system_id))
         .await?;
+    let ids: Vec<_> = found.iter().map(|a| a.agent_id).collect();
+    let online = ctx.app.agents_online(&ids).await?;
     for a in &mut found {
-        a.is_online = ctx.app.agents.is_online(a.agent_id);
+        a.is_online = online.contains(&a.agent_id);
     }
     Ok(many("agents", &found))
 }
@@ -126,7 +128,7 @@ pub async fn get(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .read(move |c| agents::get(c, ws, id))
         .await?
         .ok_or_else(|| ApiError::not_found("agent", "agent_id", id))?;
-    a.is_online = ctx.app.agents.is_online(id);
+    a.is_online = ctx.app.agents_online(&[id]).await?.contains(&id);
     Ok(one("agent", &a))
 }
 

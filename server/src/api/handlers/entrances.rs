@@ -20,13 +20,21 @@ pub const VISIBLE_TO_USER: &str =
 /// Relock pulses outside this range are refused (milliseconds).
 const PULSE_RANGE: std::ops::RangeInclusive<u32> = 200..=60_000;
 
-/// Adds the door driver's live state to a stored entrance.
-pub fn live(ctx: &Ctx, mut e: AcsEntrance) -> AcsEntrance {
-    let state = ctx.app.door_state(&e, ctx.app.clock.now());
-    e.is_locked = state.unlocked_until.is_none();
-    e.ajar_metadata.unlocked_until = state.unlocked_until;
-    e.ajar_metadata.is_online = state.online;
-    e
+/// Adds the door driver's (or door agent's) live state to stored entrances.
+pub async fn live_all(ctx: &Ctx, mut es: Vec<AcsEntrance>) -> ApiResult<Vec<AcsEntrance>> {
+    let states = ctx.app.door_states(&es, ctx.app.clock.now()).await?;
+    for (e, state) in es.iter_mut().zip(states) {
+        e.is_locked = state.unlocked_until.is_none();
+        e.ajar_metadata.unlocked_until = state.unlocked_until;
+        e.ajar_metadata.is_online = state.online;
+    }
+    Ok(es)
+}
+
+/// [`live_all`] for one entrance.
+pub async fn live(ctx: &Ctx, e: AcsEntrance) -> ApiResult<AcsEntrance> {
+    let mut es = live_all(ctx, vec![e]).await?;
+    Ok(es.pop().expect("one in, one out"))
 }
 
 fn scope(ctx: &Ctx) -> Filter {
@@ -65,7 +73,7 @@ pub async fn list(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .store
         .read(move |c| entrances::list(c, &f, limit, after))
         .await?;
-    page.items = page.items.into_iter().map(|e| live(&ctx, e)).collect();
+    page.items = live_all(&ctx, page.items).await?;
     Ok(paged(&ctx, "acs_entrances", page))
 }
 
@@ -84,7 +92,7 @@ pub async fn get(ctx: Ctx, body: Value) -> ApiResult<Value> {
         .into_iter()
         .next()
         .ok_or_else(|| ApiError::not_found("acs_entrance", "acs_entrance_id", id))?;
-    Ok(one("acs_entrance", &live(&ctx, e)))
+    Ok(one("acs_entrance", &live(&ctx, e).await?))
 }
 
 fn pulse(v: Option<u32>) -> ApiResult<Option<u32>> {
@@ -138,7 +146,7 @@ pub async fn create(ctx: Ctx, body: Value) -> ApiResult<Value> {
             Ok(e)
         })
         .await?;
-    Ok(one("acs_entrance", &live(&ctx, e)))
+    Ok(one("acs_entrance", &live(&ctx, e).await?))
 }
 
 pub async fn update(ctx: Ctx, body: Value) -> ApiResult<Value> {
@@ -179,7 +187,7 @@ pub async fn update(ctx: Ctx, body: Value) -> ApiResult<Value> {
             Ok(e)
         })
         .await?;
-    Ok(one("acs_entrance", &live(&ctx, e)))
+    Ok(one("acs_entrance", &live(&ctx, e).await?))
 }
 
 pub async fn delete(ctx: Ctx, body: Value) -> ApiResult<Value> {

@@ -389,10 +389,7 @@ pub async fn get_related(ctx: Ctx, body: Value) -> ApiResult<Value> {
         })
         .await?;
     let (entrances, systems, people, methods) = batch;
-    let entrances: Vec<_> = entrances
-        .into_iter()
-        .map(|e| super::entrances::live(&ctx, e))
-        .collect();
+    let entrances = super::entrances::live_all(&ctx, entrances).await?;
     Ok(super::batch(&want, |k| match k {
         "acs_entrances" => Some(json!(entrances)),
         "acs_systems" => Some(json!(systems)),

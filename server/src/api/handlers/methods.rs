@@ -124,10 +124,7 @@ pub async fn get_related(ctx: Ctx, body: Value) -> ApiResult<Value> {
             Ok((entrances, found, methods))
         })
         .await?;
-    let entrances: Vec<_> = entrances
-        .into_iter()
-        .map(|e| super::entrances::live(&ctx, e))
-        .collect();
+    let entrances = super::entrances::live_all(&ctx, entrances).await?;
     Ok(super::batch(&want, |k| match k {
         "acs_entrances" => Some(json!(entrances)),
         "access_grants" => Some(json!(grants_found)),
