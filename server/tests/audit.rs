@@ -9,27 +9,6 @@ use std::process::Command;
 use common::*;
 use serde_json::json;
 
-/// Runs `ajar-server <args> --data-dir dir`; returns (success, stdout).
-fn cli(dir: &Path, args: &[&str]) -> (bool, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ajar-server"));
-    with_database(&mut cmd, dir);
-    let out = cmd
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env("AJAR_LOG", "warn")
-        .output()
-        .expect("run ajar-server");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
 async fn some_history(srv: &Server) -> (Fixture, String) {
     let k = srv.key.clone();
     let fx = Fixture::create(srv, &k).await;
@@ -62,7 +41,7 @@ async fn verify_passes_then_names_the_first_tampered_row() {
     .await;
     assert!(srv.stop());
 
-    let (ok, out) = cli(dir.path(), &["audit", "verify"]);
+    let (ok, out) = server_cli(dir.path(), false, &["audit", "verify"]);
     assert!(ok, "{out}");
     assert!(out.contains("integrity_check: ok"), "{out}");
     assert!(out.contains("event chain: ok"), "{out}");
@@ -102,7 +81,7 @@ async fn verify_passes_then_names_the_first_tampered_row() {
         [seq],
     )
     .expect("tamper");
-    let (ok, out) = cli(dir.path(), &["audit", "verify"]);
+    let (ok, out) = server_cli(dir.path(), false, &["audit", "verify"]);
     assert!(!ok, "verify must fail after tampering: {out}");
     assert!(
         out.contains(&format!(
@@ -138,7 +117,7 @@ async fn verify_catches_a_removed_row() {
     let next = seqs[seqs.len() / 2 + 1];
     conn.execute("DELETE FROM events WHERE seq = ?1", [victim])
         .expect("delete");
-    let (ok, out) = cli(dir.path(), &["audit", "verify"]);
+    let (ok, out) = server_cli(dir.path(), false, &["audit", "verify"]);
     assert!(!ok, "{out}");
     assert!(out.contains(&format!("(seq {next})")), "{out}");
     assert!(out.contains("prev_hash"), "{out}");
@@ -207,12 +186,16 @@ async fn backup_while_serving_writes_restores_and_verifies() {
     assert!(out.contains("event chain: ok"), "{out}");
     assert!(during > 0, "no writes ran during the backup");
     // A backup never overwrites.
-    let (again, _) = cli(dir.path(), &["backup", restored.to_str().expect("utf8")]);
+    let (again, _) = server_cli(
+        dir.path(),
+        false,
+        &["backup", restored.to_str().expect("utf8")],
+    );
     assert!(!again);
     assert!(srv.stop());
 
     // The restored copy serves: the same data, and new writes extend its chain.
-    let (ok, out) = cli(&restored, &["audit", "verify"]);
+    let (ok, out) = server_cli(&restored, false, &["audit", "verify"]);
     assert!(ok, "{out}");
     let mut copy = Server::start_in(&restored, &[]);
     let (st, v) = copy
@@ -225,7 +208,7 @@ async fn backup_while_serving_writes_restores_and_verifies() {
     assert_eq!(st, 200, "{v}");
     unlock(&copy, &tok, &fx.method, &fx.doors[0]).await;
     assert!(copy.stop());
-    let (ok, out) = cli(&restored, &["audit", "verify"]);
+    let (ok, out) = server_cli(&restored, false, &["audit", "verify"]);
     assert!(ok, "{out}");
 }
 
@@ -238,8 +221,9 @@ fn migration_chains_events_written_before_the_chain_existed() {
     let dir = tempfile::tempdir().expect("tmp");
     let latest: i64 = ajar_server::store::schema::latest_version();
     // A database at the version before the chain, with history written by older code.
-    let (ok, out) = cli(
+    let (ok, out) = server_cli(
         dir.path(),
+        false,
         // Version 5 added the chain (later migrations are appended after it).
         &["migrate", "--to-version", "4"],
     );
@@ -276,10 +260,10 @@ fn migration_chains_events_written_before_the_chain_existed() {
         .expect("event");
     }
     drop(conn);
-    let (ok, out) = cli(dir.path(), &["migrate"]);
+    let (ok, out) = server_cli(dir.path(), false, &["migrate"]);
     assert!(ok, "{out}");
     assert!(out.contains(&format!("schema version {latest}")), "{out}");
-    let (ok, out) = cli(dir.path(), &["audit", "verify"]);
+    let (ok, out) = server_cli(dir.path(), false, &["audit", "verify"]);
     assert!(ok, "{out}");
     assert!(out.contains("50 events in 2 workspaces"), "{out}");
     // The trigger is back after the backfill.
@@ -298,11 +282,11 @@ async fn on_postgres_migrate_and_verify_name_a_tampered_row() {
     some_history(&srv).await;
     assert!(srv.stop());
 
-    let (ok, out) = cli(dir.path(), &["migrate"]);
+    let (ok, out) = server_cli(dir.path(), false, &["migrate"]);
     assert!(ok && out.contains("schema version"), "{out}");
-    let (ok, out) = cli(dir.path(), &["audit", "verify"]);
+    let (ok, out) = server_cli(dir.path(), false, &["audit", "verify"]);
     assert!(ok && out.contains("event chain: ok"), "{out}");
-    let (ok, out) = cli(dir.path(), &["backup", "/nonexistent-ajar-backup"]);
+    let (ok, out) = server_cli(dir.path(), false, &["backup", "/nonexistent-ajar-backup"]);
     assert!(!ok && out.contains("pg_dump"), "{out}");
 
     // The table owner lifts the append-only trigger and alters one row: the chain names it.
@@ -321,7 +305,7 @@ async fn on_postgres_migrate_and_verify_name_a_tampered_row() {
         .expect("tamper");
         seq
     });
-    let (ok, out) = cli(dir.path(), &["audit", "verify"]);
+    let (ok, out) = server_cli(dir.path(), false, &["audit", "verify"]);
     assert!(!ok, "{out}");
     assert!(
         out.contains(&format!("(seq {seq})")) && out.contains("BROKEN"),
@@ -355,14 +339,14 @@ fn on_postgres_an_upgraded_database_ends_identical_to_a_fresh_one() {
         return; // the SQLite upgrade path is covered above
     }
     let fresh = tempfile::tempdir().expect("tmp");
-    let (ok, out) = cli(fresh.path(), &["migrate"]);
+    let (ok, out) = server_cli(fresh.path(), false, &["migrate"]);
     assert!(ok, "{out}");
     let upgraded = tempfile::tempdir().expect("tmp");
     for v in ["1", "3", "4"] {
-        let (ok, out) = cli(upgraded.path(), &["migrate", "--to-version", v]);
+        let (ok, out) = server_cli(upgraded.path(), false, &["migrate", "--to-version", v]);
         assert!(ok && out.contains(&format!("schema version {v}")), "{out}");
     }
-    let (ok, out) = cli(upgraded.path(), &["migrate"]);
+    let (ok, out) = server_cli(upgraded.path(), false, &["migrate"]);
     assert!(ok, "{out}");
     let a = pg_schema(pg_database_for(fresh.path()).expect("pg"));
     let b = pg_schema(pg_database_for(upgraded.path()).expect("pg"));

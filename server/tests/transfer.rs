@@ -5,36 +5,8 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use common::*;
 use serde_json::{json, Value};
-
-/// Runs `ajar-server <args>` on `dir`; `sqlite` forces the SQLite file even on PostgreSQL runs.
-fn cli(dir: &Path, sqlite: bool, args: &[&str]) -> (bool, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ajar-server"));
-    if sqlite {
-        cmd.env("AJAR_DATABASE_URL", "");
-    } else {
-        with_database(&mut cmd, dir);
-    }
-    let out = cmd
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env("AJAR_LOG", "warn")
-        .output()
-        .expect("run ajar-server");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
 
 /// Drops live door state (held by the running server's driver, not stored).
 fn stored_only(v: &mut Value) {
@@ -97,7 +69,7 @@ async fn a_workspace_moves_to_another_database_with_its_chain() {
     .await;
     // A second workspace stays behind.
     let other_key = {
-        let (ok, out) = cli(
+        let (ok, out) = server_cli(
             src.path(),
             true,
             &["workspaces", "create", "--name", "Other"],
@@ -118,7 +90,7 @@ async fn a_workspace_moves_to_another_database_with_its_chain() {
     let before = snapshot(&a, &k).await;
     assert!(a.stop());
 
-    let (ok, out) = cli(src.path(), true, &["workspaces", "list"]);
+    let (ok, out) = server_cli(src.path(), true, &["workspaces", "list"]);
     assert!(ok, "{out}");
     let ws = out
         .split_whitespace()
@@ -127,7 +99,7 @@ async fn a_workspace_moves_to_another_database_with_its_chain() {
         .to_owned();
     let file = src.path().join("ws.json");
     let file_s = file.to_str().expect("utf8");
-    let (ok, out) = cli(
+    let (ok, out) = server_cli(
         src.path(),
         true,
         &["export", "--workspace-id", &ws, "--out", file_s],
@@ -136,13 +108,13 @@ async fn a_workspace_moves_to_another_database_with_its_chain() {
 
     // Into a fresh database (PostgreSQL on PostgreSQL runs).
     let dst = tempfile::tempdir().expect("tmp");
-    let (ok, out) = cli(dst.path(), false, &["migrate"]);
+    let (ok, out) = server_cli(dst.path(), false, &["migrate"]);
     assert!(ok, "{out}");
-    let (ok, out) = cli(dst.path(), false, &["import", file_s]);
+    let (ok, out) = server_cli(dst.path(), false, &["import", file_s]);
     assert!(ok && out.contains("imported workspace"), "{out}");
-    let (ok, out) = cli(dst.path(), false, &["audit", "verify"]);
+    let (ok, out) = server_cli(dst.path(), false, &["audit", "verify"]);
     assert!(ok && out.contains("event chain: ok"), "{out}");
-    let (ok, out) = cli(dst.path(), false, &["import", file_s]);
+    let (ok, out) = server_cli(dst.path(), false, &["import", file_s]);
     assert!(!ok && out.contains("already exists"), "{out}");
 
     let b = Server::start_in(dst.path(), &[]);
@@ -171,12 +143,12 @@ async fn a_workspace_moves_to_another_database_with_its_chain() {
     let bad = src.path().join("bad.json");
     std::fs::write(&bad, doc.to_string()).expect("write");
     let third = tempfile::tempdir().expect("tmp");
-    let (ok, out) = cli(
+    let (ok, out) = server_cli(
         third.path(),
         false,
         &["import", bad.to_str().expect("utf8")],
     );
     assert!(!ok && out.contains("hash chain"), "{out}");
-    let (ok, out) = cli(third.path(), false, &["workspaces", "list"]);
+    let (ok, out) = server_cli(third.path(), false, &["workspaces", "list"]);
     assert!(ok && out.trim().is_empty(), "nothing half-imported: {out}");
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::db::{params, Connection, Value};
-use super::sql::{ms, time, uuid};
+use super::sql::{ids as sql_ids, ms, time, uuid, Filter};
 use super::StoreResult;
 
 /// Heartbeat periods without a refresh after which a presence row no longer counts.
@@ -52,8 +52,27 @@ pub fn gone_instance(conn: &Connection, instance: Uuid) -> StoreResult<()> {
     Ok(())
 }
 
-fn marks(n: usize) -> String {
-    vec!["?"; n].join(", ")
+/// The ids (column `id` of `select`) among `ids` in `column`, under `since_clause` (one `?`,
+/// bound to `since`): the one shape of every presence read, on the shared [`Filter`].
+fn matching(
+    conn: &Connection,
+    select: &str,
+    since_clause: &str,
+    since: DateTime<Utc>,
+    column: &str,
+    ids: &[Uuid],
+) -> StoreResult<Vec<(Uuid, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut f = Filter::default();
+    f.raw(since_clause, vec![Value::Integer(ms(since))])
+        .any_of(column, sql_ids(ids));
+    let mut stmt = conn.prepare(&format!("{select} WHERE {}", f.sql()))?;
+    let rows = stmt.query_map(f.params().as_slice(), |r| {
+        Ok((uuid(r, "id")?, r.get::<_, i64>("at")?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Which of `agents` (unrevoked) some instance heard from since `since`.
@@ -62,19 +81,15 @@ pub fn online_agents(
     agents: &[Uuid],
     since: DateTime<Utc>,
 ) -> StoreResult<HashSet<Uuid>> {
-    if agents.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let sql = format!(
-        "SELECT p.agent_id FROM agent_presence p JOIN agents a ON a.id = p.agent_id
-         WHERE a.revoked_at IS NULL AND p.seen_at >= ? AND p.agent_id IN ({})",
-        marks(agents.len())
-    );
-    let mut args = vec![Value::Integer(ms(since))];
-    args.extend(agents.iter().map(|a| Value::Text(a.to_string())));
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(args, |r| uuid(r, "agent_id"))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let found = matching(
+        conn,
+        "SELECT p.agent_id AS id, p.seen_at AS at FROM agent_presence p JOIN agents a ON a.id = p.agent_id",
+        "a.revoked_at IS NULL AND p.seen_at >= ?",
+        since,
+        "p.agent_id",
+        agents,
+    )?;
+    Ok(found.into_iter().map(|(id, _)| id).collect())
 }
 
 /// Which of `sites` have their live agent connected to some instance, heard from since `since`.
@@ -83,19 +98,15 @@ pub fn online_sites(
     sites: &[Uuid],
     since: DateTime<Utc>,
 ) -> StoreResult<HashSet<Uuid>> {
-    if sites.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let sql = format!(
-        "SELECT a.acs_system_id FROM agent_presence p JOIN agents a ON a.id = p.agent_id
-         WHERE a.revoked_at IS NULL AND p.seen_at >= ? AND a.acs_system_id IN ({})",
-        marks(sites.len())
-    );
-    let mut args = vec![Value::Integer(ms(since))];
-    args.extend(sites.iter().map(|s| Value::Text(s.to_string())));
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(args, |r| uuid(r, "acs_system_id"))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let found = matching(
+        conn,
+        "SELECT a.acs_system_id AS id, p.seen_at AS at FROM agent_presence p JOIN agents a ON a.id = p.agent_id",
+        "a.revoked_at IS NULL AND p.seen_at >= ?",
+        since,
+        "a.acs_system_id",
+        sites,
+    )?;
+    Ok(found.into_iter().map(|(id, _)| id).collect())
 }
 
 /// Records that an agent confirmed a pulse keeping `entrance` unlocked until `until` (a later
@@ -117,21 +128,15 @@ pub fn unlocked_until(
     entrances: &[Uuid],
     now: DateTime<Utc>,
 ) -> StoreResult<HashMap<Uuid, DateTime<Utc>>> {
-    if entrances.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let sql = format!(
-        "SELECT acs_entrance_id, unlocked_until FROM agent_door_state
-         WHERE unlocked_until > ? AND acs_entrance_id IN ({})",
-        marks(entrances.len())
-    );
-    let mut args = vec![Value::Integer(ms(now))];
-    args.extend(entrances.iter().map(|e| Value::Text(e.to_string())));
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(args, |r| {
-        Ok((uuid(r, "acs_entrance_id")?, time(r.get("unlocked_until")?)))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let found = matching(
+        conn,
+        "SELECT acs_entrance_id AS id, unlocked_until AS at FROM agent_door_state",
+        "unlocked_until > ?",
+        now,
+        "acs_entrance_id",
+        entrances,
+    )?;
+    Ok(found.into_iter().map(|(id, at)| (id, time(at))).collect())
 }
 
 #[cfg(test)]

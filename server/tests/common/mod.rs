@@ -71,6 +71,32 @@ pub fn with_database(cmd: &mut Command, dir: &Path) {
     }
 }
 
+/// Runs `ajar-server <args> --data-dir dir` (on this run's database); returns (success, stdout +
+/// stderr); `sqlite` forces the SQLite file even on PostgreSQL runs.
+pub fn server_cli(dir: &Path, sqlite: bool, args: &[&str]) -> (bool, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ajar-server"));
+    if sqlite {
+        cmd.env("AJAR_DATABASE_URL", "");
+    } else {
+        with_database(&mut cmd, dir);
+    }
+    let out = cmd
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env("AJAR_LOG", "warn")
+        .output()
+        .expect("run ajar-server");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
 /// Every stored byte of the server's data: the SQLite files, or on PostgreSQL every row of every
 /// table as text. For "this secret is never stored" checks.
 pub fn stored_bytes(dir: &Path) -> Vec<u8> {
