@@ -133,42 +133,11 @@ pub fn append(conn: &Connection, e: &Event) -> StoreResult<()> {
     let row = EventRow::of(e)?;
     let prev = chain_head(conn, &row.workspace_id)?;
     let hash = row.chain_hash(&prev);
-    conn.prepare_cached(
-        "INSERT INTO events (id, workspace_id, event_type, occurred_at, user_identity_id, acs_entrance_id, acs_system_id,
-            access_grant_id, access_method_id, action_attempt_id, guest_link_id, body, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
-        row.id,
-        row.workspace_id,
-        row.event_type,
-        row.occurred_at,
-        row.user_identity_id,
-        row.acs_entrance_id,
-        row.acs_system_id,
-        row.access_grant_id,
-        row.access_method_id,
-        row.action_attempt_id,
-        row.guest_link_id,
-        row.body,
-        prev,
-        hash
-    ])?;
-    Ok(())
+    insert(conn, &row, &prev, &hash)
 }
 
-/// Writes an event moved from another database (`ajar-server import`) with the chain values it
-/// had there, after checking that it continues its workspace's chain here: `prev_hash` must be
-/// the current head and `hash` must match the row. So an imported trail verifies exactly as
-/// the original did, and a tampered export is refused.
-pub fn import(conn: &Connection, row: &EventRow, prev_hash: &str, hash: &str) -> StoreResult<()> {
-    let head = chain_head(conn, &row.workspace_id)?;
-    if prev_hash != head || row.chain_hash(prev_hash) != hash {
-        return Err(StoreError::Corrupt(format!(
-            "event {} does not continue its workspace's hash chain; nothing was imported",
-            row.id
-        )));
-    }
+/// The one INSERT into `events`, with the row's place in its workspace's chain.
+fn insert(conn: &Connection, row: &EventRow, prev_hash: &str, hash: &str) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO events (id, workspace_id, event_type, occurred_at, user_identity_id, acs_entrance_id, acs_system_id,
             access_grant_id, access_method_id, action_attempt_id, guest_link_id, body, prev_hash, hash)
@@ -191,6 +160,21 @@ pub fn import(conn: &Connection, row: &EventRow, prev_hash: &str, hash: &str) ->
         hash
     ])?;
     Ok(())
+}
+
+/// Writes an event moved from another database (`ajar-server import`) with the chain values it
+/// had there, after checking that it continues its workspace's chain here: `prev_hash` must be
+/// the current head and `hash` must match the row. So an imported trail verifies exactly as
+/// the original did, and a tampered export is refused.
+pub fn import(conn: &Connection, row: &EventRow, prev_hash: &str, hash: &str) -> StoreResult<()> {
+    let head = chain_head(conn, &row.workspace_id)?;
+    if prev_hash != head || row.chain_hash(prev_hash) != hash {
+        return Err(StoreError::Corrupt(format!(
+            "event {} does not continue its workspace's hash chain; nothing was imported",
+            row.id
+        )));
+    }
+    insert(conn, row, prev_hash, hash)
 }
 
 /// Whether the `events` table has the chain columns (the migration adding them has run).
